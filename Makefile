@@ -1,0 +1,54 @@
+# Bianmin Kiosk. `make run` and `make test` install what they need on a fresh
+# Debian 12 (build dependencies through apt-get) before they build.
+SHELL := /bin/bash
+GO ?= go
+export LANG ?= C.UTF-8
+export CGO_ENABLED := 1
+BUILD := build
+DISPLAY_NUM ?= :99
+
+.PHONY: all deps build run test test-short vet bench fuzz soak screenshots clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@mkdir -p $(BUILD)
+	$(GO) build -o $(BUILD)/ ./cmd/...
+
+# Starts the kiosk with the embedded default configuration: simulated devices
+# and the platform emulator in-process. Without a display it starts Xvfb.
+run: build
+	@if [ -z "$$DISPLAY" ]; then \
+	  echo "no DISPLAY: starting Xvfb on $(DISPLAY_NUM) (1080x1920)"; \
+	  (Xvfb $(DISPLAY_NUM) -screen 0 1080x1920x24 -nolisten tcp >/dev/null 2>&1 &); sleep 1; \
+	  DISPLAY=$(DISPLAY_NUM) ./$(BUILD)/kiosk --dock; \
+	else ./$(BUILD)/kiosk --dock; fi
+
+vet: deps
+	$(GO) vet ./...
+
+# The whole suite: vet, then every test with the race detector.
+test: deps vet
+	$(GO) test -race -timeout 20m ./...
+
+test-short: deps
+	$(GO) test -short ./...
+
+# One table of the headline figures (name, value, unit, goal).
+bench: build
+	@scripts/bench.sh
+
+fuzz: deps
+	@scripts/fuzz.sh
+
+soak: deps
+	KIOSK_SOAK=1 $(GO) test -run 'Crash|Kill|Soak' -timeout 60m ./offline/... ./sync/...
+
+screenshots: build
+	@scripts/screenshots.sh
+
+clean:
+	rm -rf $(BUILD)
