@@ -1,0 +1,119 @@
+package screens
+
+import (
+	"context"
+	"flag"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/app/session"
+	"github.com/bianmin/kiosk/assets"
+)
+
+var shots = flag.String("shots", "", "write a PNG of every screen into this directory")
+
+type memStore struct {
+	mu   sync.Mutex
+	seq  int
+	apps []*kiosk.Application
+	rats []kiosk.Rating
+}
+
+func (m *memStore) NextAcceptanceSeq(context.Context, time.Time) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.seq++
+	return m.seq, nil
+}
+func (m *memStore) Enqueue(_ context.Context, a *kiosk.Application, _ map[string][]byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a.State = kiosk.StateQueued
+	m.apps = append(m.apps, a)
+	return nil
+}
+func (m *memStore) SaveRating(_ context.Context, r kiosk.Rating) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.rats = append(m.rats, r)
+	return nil
+}
+func (m *memStore) Progress(context.Context, string, string) ([]session.ProgressLine, error) {
+	return []session.ProgressLine{{AcceptanceNo: "330106001-T01-20261123-0001", ItemName: "城乡居民养老保险待遇资格认证", State: kiosk.StateAccepted, Synced: true,
+		Created: time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)}}, nil
+}
+
+type okPrinter struct{}
+
+func (okPrinter) Print(context.Context, kiosk.Receipt) error { return nil }
+
+type clock struct{}
+
+func (clock) Now() time.Time { return time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) }
+
+type padFake struct {
+	fyne.CanvasObject
+}
+
+func setup(t *testing.T, elder bool) (*session.Session, *UI, fyne.Window, *memStore) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	_ = a
+	cat, err := assets.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &memStore{}
+	s := session.New(session.Config{Station: kiosk.Station{Code: "330106001", Terminal: "T01", Name: "双流村便民服务站"}, QueryBase: "https://zwfw.example.gov.cn/track"},
+		session.Deps{Catalog: cat, Store: st, Printer: okPrinter{}, Clock: clock{}})
+	s.SetElder(elder)
+	w := test.NewWindow(nil)
+	w.Resize(fyne.NewSize(1080, 1920))
+	u := New(w, s, Options{})
+	return s, u, w, st
+}
+
+func save(t *testing.T, w fyne.Window, name string) image.Image {
+	t.Helper()
+	img := w.Canvas().Capture()
+	if *shots != "" {
+		_ = os.MkdirAll(*shots, 0o755)
+		f, err := os.Create(filepath.Join(*shots, name+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return img
+}
+
+func resident() *kiosk.Identity {
+	return &kiosk.Identity{CardType: kiosk.CardResident, Source: kiosk.SourceCard, Name: "张秀英", IDNumber: "11010519491231002X", SexCode: "2",
+		EthnicityCode: "01", Birth: kiosk.Date{Year: 1949, Month: 12, Day: 31}, Address: "浙江省杭州市西湖区转塘街道双流村"}
+}
+
+func TestScreensRender(t *testing.T) {
+	s, _, w, _ := setup(t, false)
+	save(t, w, "01-attract")
+	s.CardRead(resident())
+	save(t, w, "02-home")
+	item := s.Frequent()[0]
+	if err := s.ChooseItem(item.Code); err != nil {
+		t.Fatal(err)
+	}
+	save(t, w, "03-guide")
+	s.StartForm()
+	save(t, w, "04-form")
+}

@@ -1,0 +1,338 @@
+// Package screens renders the resident's session on the touchscreen with
+// Fyne: one function per session screen, a top bar (elder mode, voice, home),
+// the idle-timeout warning with its countdown and "more time" button, and the
+// translation of errors into plain Chinese in one place (errors.go). It talks
+// to the session only; devices and the store stay behind the session's ports.
+// cmd/kiosk imports it.
+package screens
+
+import (
+	"image/color"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	fynetheme "fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/bianmin/kiosk/app/i18n"
+	"github.com/bianmin/kiosk/app/session"
+	kiotheme "github.com/bianmin/kiosk/app/theme"
+)
+
+// Searcher finds item codes for a query typed in characters or pinyin.
+type Searcher interface {
+	Search(query string, limit int) []string
+}
+
+// Status is what the status line shows: technician-readable device states
+// and whether the platform is reachable.
+type Status struct {
+	Online  bool
+	Printer string // state key: ready, paper_out, …
+	Queue   int    // applications waiting for upload
+}
+
+// Options configures the UI.
+type Options struct {
+	Lang     string
+	Search   Searcher
+	Status   func() Status // may be nil
+	Keyboard KeyboardFactory
+	Voice    func(on bool) // switches voice prompts; nil hides the button
+	// NewSignaturePad makes the pad of the 告知承诺 screen.
+	NewSignaturePad func() SignaturePad
+}
+
+// UI renders a session into a window.
+type UI struct {
+	win  fyne.Window
+	sess *session.Session
+	tr   *i18n.Bundle
+	th   *kiotheme.Kiosk
+	opt  Options
+
+	last    session.Snapshot
+	editing string // form field key being edited, or ""
+	page    int    // page of the current list
+	voiceOn bool
+	rating  *ratingDraft
+	manual  manualDraft
+	query   string
+	// OnRendered is called after each render (tests and screenshots).
+	OnRendered func(session.Screen)
+}
+
+// New makes the UI and subscribes it to the session.
+func New(win fyne.Window, sess *session.Session, opt Options) *UI {
+	if opt.Lang == "" {
+		opt.Lang = i18n.ZhCN
+	}
+	if opt.Keyboard == nil {
+		opt.Keyboard = EntryKeyboard{}
+	}
+	u := &UI{win: win, sess: sess, tr: i18n.MustLoad(opt.Lang), th: &kiotheme.Kiosk{}, opt: opt, voiceOn: opt.Voice != nil}
+	fyne.CurrentApp().Settings().SetTheme(u.th)
+	sess.OnChange(func(s session.Snapshot) { fyne.Do(func() { u.Render(s) }) })
+	u.Render(sess.Snapshot())
+	return u
+}
+
+// T translates a key.
+func (u *UI) T(key string, args ...any) string { return u.tr.T(key, args...) }
+
+// Render draws a snapshot. Called on the UI goroutine.
+func (u *UI) Render(s session.Snapshot) {
+	if s.Screen != u.last.Screen {
+		u.page = 0
+		u.editing = ""
+	}
+	if s.Elder != u.th.Elder {
+		u.th.Elder = s.Elder
+		fyne.CurrentApp().Settings().SetTheme(&kiotheme.Kiosk{Elder: s.Elder})
+	}
+	u.last = s
+	body := u.screen(s)
+	content := container.NewBorder(u.topBar(s), u.statusLine(s), nil, nil, body)
+	if s.Warning {
+		content = container.NewStack(content, u.warning(s))
+	}
+	u.win.SetContent(content)
+	if u.OnRendered != nil {
+		u.OnRendered(s.Screen)
+	}
+}
+
+func (u *UI) screen(s session.Snapshot) fyne.CanvasObject {
+	switch s.Screen {
+	case session.ScreenAttract:
+		return u.attract(s)
+	case session.ScreenManualID:
+		return u.manualID(s)
+	case session.ScreenConfirmID:
+		return u.confirmID(s)
+	case session.ScreenHome:
+		return u.home(s)
+	case session.ScreenCategory:
+		return u.category(s)
+	case session.ScreenSearch:
+		return u.search(s)
+	case session.ScreenGuide:
+		return u.guide(s)
+	case session.ScreenForm:
+		return u.form(s)
+	case session.ScreenMaterials:
+		return u.materials(s)
+	case session.ScreenSign:
+		return u.sign(s)
+	case session.ScreenReview:
+		return u.review(s)
+	case session.ScreenSubmitting:
+		return u.submitting(s)
+	case session.ScreenDone:
+		return u.done(s)
+	case session.ScreenRate:
+		return u.rate(s)
+	case session.ScreenEnd:
+		return u.end(s)
+	case session.ScreenProgress:
+		return u.progress(s)
+	case session.ScreenHelp:
+		return u.help(s)
+	}
+	return widget.NewLabel(string(s.Screen))
+}
+
+// topBar: title on the left; elder mode, voice and home on the right.
+func (u *UI) topBar(s session.Snapshot) fyne.CanvasObject {
+	title := canvas.NewText(u.T("app.title"), kiotheme.White)
+	title.TextSize = u.th.Size(fynetheme.SizeNameSubHeadingText)
+	title.TextStyle.Bold = true
+	elderKey := "app.elder_on"
+	if s.Elder {
+		elderKey = "app.elder_off"
+	}
+	elder := widget.NewButton(u.T(elderKey), u.sess.ToggleElder)
+	elder.Importance = widget.HighImportance
+	right := []fyne.CanvasObject{elder}
+	if u.opt.Voice != nil {
+		v := widget.NewButton(u.T("app.voice"), func() {
+			u.voiceOn = !u.voiceOn
+			u.opt.Voice(u.voiceOn)
+			u.sess.Touch()
+		})
+		if u.voiceOn {
+			v.Importance = widget.HighImportance
+		}
+		right = append(right, v)
+	}
+	if s.Screen != session.ScreenAttract && s.Screen != session.ScreenSubmitting && s.Identity != nil {
+		right = append(right, widget.NewButton(u.T("app.home"), u.sess.Home))
+		right = append(right, widget.NewButton(u.T("app.exit"), u.sess.End))
+	}
+	bg := canvas.NewRectangle(u.th.Color(fynetheme.ColorNameHeaderBackground, 0))
+	bar := container.NewBorder(nil, nil, container.NewPadded(title), container.NewHBox(right...))
+	return container.NewStack(bg, container.NewPadded(bar))
+}
+
+func (u *UI) statusLine(s session.Snapshot) fyne.CanvasObject {
+	if u.opt.Status == nil {
+		return layout.NewSpacer()
+	}
+	st := u.opt.Status()
+	var parts []string
+	if !st.Online {
+		parts = append(parts, u.T("app.offline"))
+	}
+	if st.Printer != "" && st.Printer != "ready" {
+		parts = append(parts, "🖨 "+u.T("state."+st.Printer))
+	}
+	if len(parts) == 0 {
+		return layout.NewSpacer()
+	}
+	l := widget.NewLabel(strings.Join(parts, "  ·  "))
+	l.Wrapping = fyne.TextWrapBreak
+	l.Importance = widget.WarningImportance
+	l.SizeName = fynetheme.SizeNameCaptionText
+	return l
+}
+
+func (u *UI) warning(s session.Snapshot) fyne.CanvasObject {
+	shade := canvas.NewRectangle(color.NRGBA{A: 0x99})
+	secs := int(s.Remaining.Seconds() + 0.5)
+	msg := u.para(u.T("app.idle_warning", secs))
+	msg.SizeName = fynetheme.SizeNameSubHeadingText
+	more := u.primary(u.T("app.more_time"), u.sess.MoreTime)
+	exit := widget.NewButton(u.T("app.exit"), u.sess.End)
+	card := container.NewStack(canvas.NewRectangle(u.th.Color(fynetheme.ColorNameBackground, 0)),
+		container.NewPadded(container.NewVBox(msg, more, exit)))
+	return container.NewStack(shade, container.NewCenter(container.NewGridWrap(fyne.NewSize(860, 420), card)))
+}
+
+// Helpers shared by the screens.
+
+func (u *UI) heading(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.SizeName = fynetheme.SizeNameHeadingText
+	l.TextStyle.Bold = true
+	l.Wrapping = u.wrap()
+	return l
+}
+
+func (u *UI) para(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = u.wrap()
+	return l
+}
+
+func (u *UI) caption(text string) *widget.Label {
+	l := u.para(text)
+	l.SizeName = fynetheme.SizeNameCaptionText
+	l.Importance = widget.LowImportance
+	return l
+}
+
+// wrap breaks Chinese anywhere and English at words.
+func (u *UI) wrap() fyne.TextWrap {
+	if u.tr.Lang() == i18n.ZhCN {
+		return fyne.TextWrapBreak
+	}
+	return fyne.TextWrapWord
+}
+
+func (u *UI) primary(text string, tap func()) *widget.Button {
+	b := widget.NewButton(text, tap)
+	b.Importance = widget.HighImportance
+	return b
+}
+
+// tall makes a big tile button of at least the touch target.
+func (u *UI) tile(text string, tap func()) fyne.CanvasObject {
+	b := widget.NewButton(text, tap)
+	return container.New(minHeight{u.th.Size(kiotheme.SizeNameTarget) * 1.6}, b)
+}
+
+// page returns the items of the current page and a pager row.
+func pageOf[T any](u *UI, items []T, per int) ([]T, fyne.CanvasObject) {
+	if per <= 0 || len(items) <= per {
+		return items, nil
+	}
+	pages := (len(items) + per - 1) / per
+	if u.page >= pages {
+		u.page = pages - 1
+	}
+	lo := u.page * per
+	hi := min(lo+per, len(items))
+	prev := widget.NewButton(u.T("app.prev_page"), func() { u.page--; u.sess.Touch() })
+	next := widget.NewButton(u.T("app.next_page"), func() { u.page++; u.sess.Touch() })
+	if u.page == 0 {
+		prev.Disable()
+	}
+	if u.page >= pages-1 {
+		next.Disable()
+	}
+	label := widget.NewLabelWithStyle(u.T("app.page", u.page+1, pages), fyne.TextAlignCenter, fyne.TextStyle{})
+	return items[lo:hi], container.NewGridWithColumns(3, prev, label, next)
+}
+
+func (u *UI) perPage(normal int) int {
+	if u.th.Elder {
+		return max(2, normal*2/3)
+	}
+	return normal
+}
+
+// bottom makes the bottom bar: back on the left, the main action on the right.
+func (u *UI) bottom(back bool, main fyne.CanvasObject) fyne.CanvasObject {
+	var left fyne.CanvasObject = layout.NewSpacer()
+	if back {
+		left = widget.NewButton(u.T("app.back"), u.sess.Back)
+	}
+	if main == nil {
+		main = layout.NewSpacer()
+	}
+	return container.NewPadded(container.NewGridWithColumns(2, left, main))
+}
+
+func (u *UI) notice(s session.Snapshot) fyne.CanvasObject {
+	if s.Notice == "" {
+		return nil
+	}
+	l := u.para("！" + u.T(s.Notice))
+	l.Importance = widget.DangerImportance
+	return l
+}
+
+func vbox(objs ...fyne.CanvasObject) *fyne.Container {
+	var keep []fyne.CanvasObject
+	for _, o := range objs {
+		if o != nil {
+			keep = append(keep, o)
+		}
+	}
+	return container.NewVBox(keep...)
+}
+
+func (u *UI) page_(content fyne.CanvasObject, bottom fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewBorder(nil, bottom, nil, nil, container.NewPadded(container.NewVScroll(content)))
+}
+
+// minHeight lays its objects over its whole area and asks for at least h.
+type minHeight struct{ h float32 }
+
+func (m minHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return fyne.NewSize(s.Width, max(s.Height, m.h))
+}
+
+func (m minHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+}

@@ -1,0 +1,103 @@
+package search
+
+import (
+	"slices"
+	"testing"
+
+	kiosk "github.com/bianmin/kiosk"
+)
+
+var testCatalog = &kiosk.Catalog{
+	Categories: []kiosk.Category{{ID: "sb", Name: "社会保障"}, {ID: "hj", Name: "户籍管理"}, {ID: "yl", Name: "医疗卫生"}},
+	Items: []kiosk.ServiceItem{
+		{Code: "A1", Name: "城乡居民养老保险参保登记", Category: "sb", Keywords: []string{"养老", "社保"}},
+		{Code: "A2", Name: "养老保险待遇申领", Category: "sb", Frequent: true},
+		{Code: "A3", Name: "城乡居民基本医疗保险参保登记", Category: "yl", Keywords: []string{"医保", "新农合"}},
+		{Code: "A4", Name: "户口迁移", Category: "hj", Keywords: []string{"迁户口"}},
+		{Code: "A5", Name: "居民身份证补领", Category: "hj", Keywords: []string{"身份证丢失"}},
+		{Code: "A6", Name: "绿色通道预约", Category: "yl"},
+		{Code: "A7", Name: "ETC办理", Category: "sb"},
+		{Code: "A8", Name: "银行卡挂失", Category: "sb"},
+		{Code: "A9", Name: "养老院床位申请", Category: "sb"},
+	},
+}
+
+func TestSearch(t *testing.T) {
+	ix := New(Docs(testCatalog))
+	tests := []struct {
+		q     string
+		first string   // the best result, if not empty
+		has   []string // must all be found
+		not   []string // must not be found
+	}{
+		{q: "养老", first: "A2", has: []string{"A1", "A9"}, not: []string{"A3"}},
+		{q: "yanglao", first: "A2", has: []string{"A1", "A9"}},
+		{q: "yl", has: []string{"A2", "A9", "A1"}},
+		{q: "ylbx", first: "A2", has: []string{"A1"}, not: []string{"A9"}},
+		{q: "yang lao", first: "A2", has: []string{"A1"}},
+		{q: "Yǎng Lǎo", first: "A2"},
+		{q: "yangl", first: "A2"},
+		{q: "yanglaobaoxian", first: "A2", has: []string{"A1"}},
+		{q: "医保", first: "A3"},
+		{q: "yibao", first: "A3"},
+		{q: "医疗保险", first: "A3"},
+		{q: "sfz", first: "A5"},
+		{q: "shenfenzheng", first: "A5"},
+		{q: "身份证丢失", first: "A5"},
+		{q: "huji", has: []string{"A4", "A5"}}, // category 户籍管理
+		{q: "lvse", first: "A6"},
+		{q: "luse", first: "A6"},
+		{q: "etc", first: "A7"},
+		{q: "yinhang", first: "A8"}, // 行 read hang
+		{q: "yhk", first: "A8"},
+		{q: "qianyi", first: "A4"},
+		{q: "xyz", not: []string{"A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9"}},
+		{q: "  ", not: []string{"A1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			got := ix.Search(tt.q, 0)
+			if tt.first != "" && (len(got) == 0 || got[0] != tt.first) {
+				t.Errorf("Search(%q) = %v, want %s first", tt.q, got, tt.first)
+			}
+			for _, c := range tt.has {
+				if !slices.Contains(got, c) {
+					t.Errorf("Search(%q) = %v, missing %s", tt.q, got, c)
+				}
+			}
+			for _, c := range tt.not {
+				if slices.Contains(got, c) {
+					t.Errorf("Search(%q) = %v, should not contain %s", tt.q, got, c)
+				}
+			}
+		})
+	}
+}
+
+func TestRanking(t *testing.T) {
+	ix := New([]Doc{
+		{Code: "kw", Name: "社会保险登记", Keywords: []string{"养老"}},
+		{Code: "sub", Name: "城乡居民养老保险"},
+		{Code: "ini", Name: "养路费"}, // y-l initials only (yang lu)
+		{Code: "pre", Name: "养老保险"},
+		{Code: "exact", Name: "养老"},
+	})
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"养老", []string{"exact", "pre", "sub", "kw"}},
+		{"yanglao", []string{"exact", "pre", "sub", "kw"}},
+		{"yl", []string{"exact", "ini", "pre", "sub", "kw"}},
+	}
+	for _, tt := range tests {
+		got := ix.Search(tt.q, 0)
+		// "yl" on exact/pre/ini all rank as initials prefix: shorter names first.
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Search(%q) = %v, want %v", tt.q, got, tt.want)
+		}
+	}
+	if got := ix.Search("yl", 2); len(got) != 2 {
+		t.Errorf("limit ignored: %v", got)
+	}
+}

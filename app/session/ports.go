@@ -1,0 +1,73 @@
+package session
+
+import (
+	"context"
+	"time"
+
+	kiosk "github.com/bianmin/kiosk"
+)
+
+// The session needs these of the rest of the terminal. They are owned here,
+// small on purpose; cmd/kiosk adapts the store, the printer service, the
+// scanner and the voice to them. Every method may block on I/O: the session
+// never calls one on the UI goroutine.
+
+// Store keeps applications and ratings durably.
+type Store interface {
+	// NextAcceptanceSeq returns the next local sequence number of day.
+	NextAcceptanceSeq(ctx context.Context, day time.Time) (int, error)
+	// Enqueue commits a queued application and its attachment bytes
+	// (keyed by attachment ID) durably before it returns.
+	Enqueue(ctx context.Context, app *kiosk.Application, files map[string][]byte) error
+	// SaveRating keeps a rating for the relay to send.
+	SaveRating(ctx context.Context, r kiosk.Rating) error
+	// Progress finds the applications of an ID number or an acceptance
+	// number (one of the two is set), newest first.
+	Progress(ctx context.Context, idNumber, acceptanceNo string) ([]ProgressLine, error)
+}
+
+// ProgressLine is one application as the progress screen shows it: no
+// personal data.
+type ProgressLine struct {
+	AcceptanceNo string
+	ItemName     string
+	State        kiosk.State
+	Created      time.Time
+	Synced       bool
+}
+
+// Printer prints a slip. A printer that cannot print returns an error; the
+// receipt stays available for reprint.
+type Printer interface {
+	Print(ctx context.Context, r kiosk.Receipt) error
+}
+
+// Scanner captures one material: its pages as one PDF, and a thumbnail PNG
+// per page for the screen.
+type Scanner interface {
+	ScanMaterial(ctx context.Context) (pdf []byte, thumbs [][]byte, err error)
+}
+
+// Speaker speaks a prompt; a new prompt interrupts the previous one.
+type Speaker interface {
+	Say(ctx context.Context, text string) error
+}
+
+// Clock gives the time; tests inject a fake.
+type Clock interface{ Now() time.Time }
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+// DeviceError is how adapters report a device failure to the session: the
+// summarised state (paper out, cover open, disconnected…) and the cause. The
+// UI shows the state in plain Chinese; the cause goes to the technician's log.
+type DeviceError struct {
+	Device string
+	State  kiosk.DeviceState
+	Err    error
+}
+
+func (e *DeviceError) Error() string { return e.Device + " " + string(e.State) + ": " + e.Err.Error() }
+func (e *DeviceError) Unwrap() error { return e.Err }

@@ -1,0 +1,1013 @@
+// Package session is the resident's session as a state machine, free of Fyne:
+// which screen is shown, what the resident chose and typed, the idle timeout
+// with its visible warning, and wiping personal data at the end. Screens render
+// a Snapshot and call the methods below on taps; device events arrive through
+// CardRead, CardRemoved and QRScanned. Tested without a window. Only app/
+// imports it.
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	kiosk "github.com/bianmin/kiosk"
+)
+
+// Screen names what is on the display.
+type Screen string
+
+// Screens, in the order of a typical visit.
+const (
+	ScreenAttract    Screen = "attract"    // idle loop: 请放置身份证
+	ScreenManualID   Screen = "manual_id"  // an assisting agent types the identity (帮办代办)
+	ScreenConfirmID  Screen = "confirm_id" // the name holds rare characters: confirm
+	ScreenHome       Screen = "home"       // categories, frequent items, bundles, search
+	ScreenCategory   Screen = "category"   // the items of a category
+	ScreenSearch     Screen = "search"     // search by characters or pinyin
+	ScreenGuide      Screen = "guide"      // 办事指南 of the chosen item or bundle
+	ScreenForm       Screen = "form"       // pre-filled form
+	ScreenMaterials  Screen = "materials"  // scan, 告知承诺, 容缺, e-licence
+	ScreenSign       Screen = "sign"       // signature for a commitment
+	ScreenReview     Screen = "review"     // check and submit
+	ScreenSubmitting Screen = "submitting" // committing and printing
+	ScreenDone       Screen = "done"       // receipt printed, QR on screen
+	ScreenRate       Screen = "rate"       // 好差评
+	ScreenEnd        Screen = "end"        // take your card
+	ScreenProgress   Screen = "progress"   // 进度查询
+	ScreenHelp       Screen = "help"       // call staff, queue ticket
+)
+
+// Config holds what the session needs to know of its terminal.
+type Config struct {
+	Station     kiosk.Station
+	QueryBase   string        // receipt QR tracking page
+	IdleTimeout time.Duration // inactivity before the warning
+	WarnFor     time.Duration // visible countdown before the session ends
+	EndAfter    time.Duration // how long the end screen stays
+}
+
+// Deps are the session's collaborators; Speaker, Scanner and Clock may be nil.
+type Deps struct {
+	Catalog *kiosk.Catalog
+	Store   Store
+	Printer Printer
+	Scanner Scanner
+	Speaker Speaker
+	Clock   Clock
+	Logger  *slog.Logger
+	// Prompt turns a prompt key into the text spoken (translation).
+	Prompt func(key string) string
+}
+
+// MaterialChoice is how the resident is handling one material.
+type MaterialChoice struct {
+	Spec   kiosk.MaterialSpec
+	Mode   kiosk.MaterialMode // "" while undecided
+	Due    kiosk.Date         // for 容缺
+	PDF    []byte             // scanned pages
+	Thumbs [][]byte           // PNG per page
+}
+
+// Snapshot is everything a screen needs to render. It is a copy: the screen
+// may keep it. It holds personal data: screens show it masked where they can.
+type Snapshot struct {
+	Screen      Screen
+	Identity    *kiosk.Identity
+	Agent       string
+	Category    *kiosk.Category
+	Items       []*kiosk.ServiceItem // category list or search results
+	Query       string
+	Item        *kiosk.ServiceItem
+	Bundle      *kiosk.Bundle
+	BundleItems []*kiosk.ServiceItem
+	Fields      []kiosk.FieldSpec
+	Form        map[string]string
+	FieldErrors map[string]error
+	Materials   []MaterialChoice
+	Signing     string // material ID being signed
+	Receipt     *kiosk.Receipt
+	Receipts    []kiosk.Receipt // all receipts of a bundle
+	PrintErr    error
+	SubmitErr   error
+	Busy        bool
+	Progress    []ProgressLine
+	ProgressErr error
+	Notice      string // a key of a short message to show (e.g. card read error)
+	Warning     bool   // idle warning shown
+	Remaining   time.Duration
+	Rated       bool
+	Elder       bool
+}
+
+// Session is one terminal's resident session. Safe for concurrent use.
+type Session struct {
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	s        Snapshot
+	history  []Screen
+	lastTap  time.Time
+	endAt    time.Time
+	apps     []*kiosk.Application
+	signPNG  map[string][]byte
+	onChange func(Snapshot)
+	elder    bool
+}
+
+// New returns a session showing the attract screen.
+func New(cfg Config, deps Deps) *Session {
+	if deps.Clock == nil {
+		deps.Clock = realClock{}
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 90 * time.Second
+	}
+	if cfg.WarnFor == 0 {
+		cfg.WarnFor = 20 * time.Second
+	}
+	if cfg.EndAfter == 0 {
+		cfg.EndAfter = 8 * time.Second
+	}
+	s := &Session{cfg: cfg, deps: deps, log: deps.Logger}
+	s.reset()
+	return s
+}
+
+// OnChange registers the function called (outside the lock) after every
+// change, with the new snapshot. The UI re-renders from it.
+func (s *Session) OnChange(f func(Snapshot)) {
+	s.mu.Lock()
+	s.onChange = f
+	s.mu.Unlock()
+}
+
+// Snapshot returns the current state.
+func (s *Session) Snapshot() Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.copyLocked()
+}
+
+func (s *Session) copyLocked() Snapshot {
+	c := s.s
+	c.Elder = s.elder
+	c.Form = make(map[string]string, len(s.s.Form))
+	for k, v := range s.s.Form {
+		c.Form[k] = v
+	}
+	c.FieldErrors = make(map[string]error, len(s.s.FieldErrors))
+	for k, v := range s.s.FieldErrors {
+		c.FieldErrors[k] = v
+	}
+	c.Materials = append([]MaterialChoice(nil), s.s.Materials...)
+	if s.s.Identity != nil {
+		id := *s.s.Identity
+		c.Identity = &id
+	}
+	return c
+}
+
+// update runs f under the lock, then notifies and speaks the new screen's
+// prompt if the screen changed.
+func (s *Session) update(f func()) {
+	s.mu.Lock()
+	before := s.s.Screen
+	f()
+	after := s.s.Screen
+	snap := s.copyLocked()
+	cb := s.onChange
+	s.mu.Unlock()
+	if after != before {
+		s.log.Info("screen", "from", string(before), "to", string(after))
+		s.speak("prompt." + string(after))
+	}
+	if cb != nil {
+		cb(snap)
+	}
+}
+
+func (s *Session) speak(key string) {
+	if s.deps.Speaker == nil || s.deps.Prompt == nil {
+		return
+	}
+	text := s.deps.Prompt(key)
+	if text == "" || text[0] == '[' {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.deps.Speaker.Say(ctx, text); err != nil {
+			s.log.Warn("speak", "err", err)
+		}
+	}()
+}
+
+// Say speaks a translated key on request (the guide's 朗读 button).
+func (s *Session) Say(text string) {
+	if s.deps.Speaker == nil {
+		return
+	}
+	go s.deps.Speaker.Say(context.Background(), text) //nolint:errcheck // best effort
+}
+
+// go moves to screen, remembering where we were for Back.
+func (s *Session) goLocked(to Screen) {
+	if s.s.Screen != to {
+		s.history = append(s.history, s.s.Screen)
+	}
+	s.s.Screen = to
+	s.s.Notice = ""
+	s.touchLocked()
+}
+
+func (s *Session) touchLocked() {
+	s.lastTap = s.deps.Clock.Now()
+	s.s.Warning = false
+	s.s.Remaining = 0
+}
+
+// reset wipes every personal datum and shows the attract screen.
+func (s *Session) reset() {
+	if s.s.Identity != nil {
+		s.s.Identity.Wipe()
+	}
+	for _, a := range s.apps {
+		a.Applicant.Wipe()
+		clear(a.Form)
+	}
+	for k := range s.signPNG {
+		clear(s.signPNG[k])
+	}
+	for i := range s.s.Materials {
+		clear(s.s.Materials[i].PDF)
+	}
+	s.apps = nil
+	s.signPNG = map[string][]byte{}
+	s.history = nil
+	s.s = Snapshot{Screen: ScreenAttract, Form: map[string]string{}, FieldErrors: map[string]error{}}
+	s.lastTap = s.deps.Clock.Now()
+}
+
+// Touch records activity (any tap), restarting the idle timer.
+func (s *Session) Touch() { s.update(s.touchLocked) }
+
+// MoreTime dismisses the idle warning.
+func (s *Session) MoreTime() { s.update(s.touchLocked) }
+
+// ToggleElder switches 长辈模式 on or off; it survives the session end.
+func (s *Session) ToggleElder() {
+	s.update(func() { s.elder = !s.elder; s.touchLocked() })
+}
+
+// SetElder sets 长辈模式.
+func (s *Session) SetElder(on bool) { s.update(func() { s.elder = on }) }
+
+// Tick advances timeouts; the UI calls it about once a second.
+func (s *Session) Tick() {
+	now := s.deps.Clock.Now()
+	s.mu.Lock()
+	scr := s.s.Screen
+	s.mu.Unlock()
+	switch scr {
+	case ScreenAttract:
+		return
+	case ScreenSubmitting:
+		return // never interrupt a commit
+	case ScreenEnd:
+		if !s.endAt.IsZero() && !now.Before(s.endAt) {
+			s.update(s.reset)
+		}
+		return
+	}
+	s.update(func() {
+		idle := now.Sub(s.lastTap)
+		switch {
+		case idle >= s.cfg.IdleTimeout+s.cfg.WarnFor:
+			s.log.Info("session timed out", "screen", string(s.s.Screen))
+			s.endLocked(now)
+		case idle >= s.cfg.IdleTimeout:
+			s.s.Warning = true
+			s.s.Remaining = s.cfg.IdleTimeout + s.cfg.WarnFor - idle
+		}
+	})
+}
+
+// Run calls Tick every second until ctx ends.
+func (s *Session) Run(ctx context.Context) error {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			s.Tick()
+		}
+	}
+}
+
+func (s *Session) endLocked(now time.Time) {
+	hadCard := s.s.Identity != nil && s.s.Identity.Source == kiosk.SourceCard
+	elder := s.elder
+	s.reset()
+	s.elder = elder
+	if hadCard {
+		s.s.Screen = ScreenEnd
+		s.endAt = now.Add(s.cfg.EndAfter)
+	}
+}
+
+// End finishes the session: personal data leaves memory and screen; the end
+// screen reminds the resident to take the card.
+func (s *Session) End() {
+	s.update(func() {
+		hadCard := s.s.Identity != nil && s.s.Identity.Source == kiosk.SourceCard
+		s.endLocked(s.deps.Clock.Now())
+		if !hadCard {
+			s.s.Screen = ScreenEnd
+			s.endAt = s.deps.Clock.Now().Add(s.cfg.EndAfter)
+		}
+	})
+}
+
+// CardRead takes an identity from the reader. On the attract screen it
+// starts a session; on the progress screen it queries; elsewhere a second
+// card replaces nothing (one resident at a time) and is ignored.
+func (s *Session) CardRead(id *kiosk.Identity) {
+	if id == nil {
+		return
+	}
+	s.mu.Lock()
+	scr := s.s.Screen
+	s.mu.Unlock()
+	switch scr {
+	case ScreenAttract, ScreenEnd, ScreenManualID:
+		s.update(func() {
+			if scr == ScreenEnd {
+				s.reset()
+			}
+			s.s.Identity = id
+			if id.HasRareChars() {
+				s.goLocked(ScreenConfirmID)
+			} else {
+				s.goLocked(ScreenHome)
+			}
+		})
+		s.speak("prompt.card_read")
+	case ScreenProgress:
+		s.queryProgress(id.IDNumber, "")
+	default:
+		s.log.Info("card ignored: a session is in progress", "screen", string(scr))
+	}
+}
+
+// CardError shows a short notice (the reader failed to read a card).
+func (s *Session) CardError(noticeKey string) {
+	s.update(func() { s.s.Notice = noticeKey })
+}
+
+// QRScanned takes a payload from the QR scanner: a receipt QR opens its
+// progress; anything else is shown as not recognised.
+func (s *Session) QRScanned(payload string) {
+	no, _, ok := kiosk.ParseReceiptQR(payload)
+	if !ok {
+		s.update(func() { s.s.Notice = "notice.qr_unknown" })
+		return
+	}
+	s.update(func() {
+		if s.s.Screen != ScreenProgress {
+			s.goLocked(ScreenProgress)
+		}
+	})
+	s.queryProgress("", no)
+}
+
+// ConfirmIdentity accepts the name shown with placeholders.
+func (s *Session) ConfirmIdentity() { s.update(func() { s.goLocked(ScreenHome) }) }
+
+// StartManual opens manual entry by an assisting agent.
+func (s *Session) StartManual() { s.update(func() { s.goLocked(ScreenManualID) }) }
+
+// Errors of manual entry.
+var (
+	ErrAgentRequired = errors.New("assisting agent's staff number required")
+	ErrNameRequired  = errors.New("name required")
+)
+
+// SubmitManual starts a session from an identity typed by an assisting
+// agent; the agent is recorded on every application.
+func (s *Session) SubmitManual(agent, name, idNumber string) error {
+	if agent == "" {
+		return ErrAgentRequired
+	}
+	if name == "" {
+		return ErrNameRequired
+	}
+	if err := kiosk.CheckIDNumber(idNumber); err != nil {
+		return err
+	}
+	id := &kiosk.Identity{CardType: kiosk.CardResident, Source: kiosk.SourceManual, Name: name,
+		IDNumber: idNumber, SexCode: kiosk.IDNumberSexCode(idNumber), Agent: agent}
+	if b, err := kiosk.ParseDate(idNumber[6:14]); err == nil {
+		id.Birth = b
+	}
+	s.update(func() {
+		s.s.Identity = id
+		s.s.Agent = agent
+		s.goLocked(ScreenHome)
+	})
+	return nil
+}
+
+// OpenProgress opens the progress query (card or receipt QR).
+func (s *Session) OpenProgress() {
+	s.update(func() { s.s.Progress = nil; s.s.ProgressErr = nil; s.goLocked(ScreenProgress) })
+	s.mu.Lock()
+	id := s.s.Identity
+	s.mu.Unlock()
+	if id != nil {
+		s.queryProgress(id.IDNumber, "")
+	}
+}
+
+func (s *Session) queryProgress(idNumber, acceptanceNo string) {
+	s.update(func() { s.s.Busy = true })
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		lines, err := s.deps.Store.Progress(ctx, idNumber, acceptanceNo)
+		s.update(func() {
+			s.s.Busy = false
+			s.s.Progress, s.s.ProgressErr = lines, err
+		})
+	}()
+}
+
+// OpenHelp opens "call staff / 办不成事".
+func (s *Session) OpenHelp() { s.update(func() { s.goLocked(ScreenHelp) }) }
+
+// PrintQueueTicket prints a ticket for the hall window.
+func (s *Session) PrintQueueTicket(window string, number int, waiting int) {
+	now := s.deps.Clock.Now()
+	r := kiosk.Receipt{Kind: kiosk.ReceiptQueue, StationName: s.cfg.Station.Name, StationCode: s.cfg.Station.Code,
+		Terminal: s.cfg.Station.Terminal, Time: now, TicketNo: fmt.Sprintf("A%03d", number), Window: window, Waiting: waiting}
+	s.update(func() { s.s.Receipt = &r; s.s.PrintErr = nil; s.s.Busy = true })
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err := s.deps.Printer.Print(ctx, r)
+		s.update(func() { s.s.Busy = false; s.s.PrintErr = err })
+	}()
+}
+
+// Home returns to the home screen, keeping the identity.
+func (s *Session) Home() {
+	s.update(func() {
+		s.clearChoiceLocked()
+		s.history = nil
+		if s.s.Identity == nil {
+			s.s.Screen = ScreenAttract
+			return
+		}
+		s.goLocked(ScreenHome)
+	})
+}
+
+func (s *Session) clearChoiceLocked() {
+	s.s.Item, s.s.Bundle, s.s.BundleItems, s.s.Category = nil, nil, nil, nil
+	s.s.Fields, s.s.Materials, s.s.Receipt, s.s.Receipts = nil, nil, nil, nil
+	s.s.Form = map[string]string{}
+	s.s.FieldErrors = map[string]error{}
+	s.s.PrintErr, s.s.SubmitErr, s.s.Rated = nil, nil, false
+	s.apps = nil
+}
+
+// Back returns to the previous screen.
+func (s *Session) Back() {
+	s.update(func() {
+		for len(s.history) > 0 {
+			prev := s.history[len(s.history)-1]
+			s.history = s.history[:len(s.history)-1]
+			if prev == ScreenSubmitting || prev == ScreenSign {
+				continue
+			}
+			s.s.Screen = prev
+			s.touchLocked()
+			return
+		}
+		if s.s.Identity == nil {
+			s.s.Screen = ScreenAttract
+		}
+	})
+}
+
+// ChooseCategory lists a category's items.
+func (s *Session) ChooseCategory(id string) {
+	s.update(func() {
+		for i := range s.deps.Catalog.Categories {
+			if s.deps.Catalog.Categories[i].ID == id {
+				c := s.deps.Catalog.Categories[i]
+				s.s.Category = &c
+			}
+		}
+		s.s.Items = kioskOnly(s.deps.Catalog.InCategory(id))
+		s.goLocked(ScreenCategory)
+	})
+}
+
+func kioskOnly(items []*kiosk.ServiceItem) []*kiosk.ServiceItem {
+	var out []*kiosk.ServiceItem
+	for _, it := range items {
+		if it.Kiosk {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// Frequent returns the frequent kiosk items of the catalogue.
+func (s *Session) Frequent() []*kiosk.ServiceItem {
+	var out []*kiosk.ServiceItem
+	for i := range s.deps.Catalog.Items {
+		if it := &s.deps.Catalog.Items[i]; it.Frequent && it.Kiosk {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// Catalog returns the catalogue the session serves.
+func (s *Session) Catalog() *kiosk.Catalog { return s.deps.Catalog }
+
+// OpenSearch shows the search screen.
+func (s *Session) OpenSearch() {
+	s.update(func() { s.s.Query = ""; s.s.Items = nil; s.goLocked(ScreenSearch) })
+}
+
+// SetSearchResults shows results found by the UI's search index.
+func (s *Session) SetSearchResults(query string, codes []string) {
+	s.update(func() {
+		s.s.Query = query
+		s.s.Items = nil
+		for _, c := range codes {
+			if it, err := s.deps.Catalog.Item(c); err == nil && it.Kiosk {
+				s.s.Items = append(s.s.Items, it)
+			}
+		}
+		s.touchLocked()
+	})
+}
+
+// ChooseItem opens the guide of an item.
+func (s *Session) ChooseItem(code string) error {
+	it, err := s.deps.Catalog.Item(code)
+	if err != nil {
+		return err
+	}
+	s.update(func() {
+		s.clearChoiceLocked()
+		s.s.Item = it
+		s.s.Fields = it.Form
+		s.goLocked(ScreenGuide)
+	})
+	return nil
+}
+
+// ChooseBundle opens the guide of an 一件事 bundle.
+func (s *Session) ChooseBundle(code string) error {
+	var b *kiosk.Bundle
+	for i := range s.deps.Catalog.Bundles {
+		if s.deps.Catalog.Bundles[i].Code == code {
+			b = &s.deps.Catalog.Bundles[i]
+		}
+	}
+	if b == nil {
+		return fmt.Errorf("bundle %s: %w", code, kiosk.ErrNoItem)
+	}
+	items, err := s.deps.Catalog.BundleItems(*b)
+	if err != nil {
+		return err
+	}
+	fields, err := s.deps.Catalog.BundleForm(*b)
+	if err != nil {
+		return err
+	}
+	s.update(func() {
+		s.clearChoiceLocked()
+		s.s.Bundle, s.s.BundleItems, s.s.Fields = b, items, fields
+		s.goLocked(ScreenGuide)
+	})
+	return nil
+}
+
+// items returns the chosen item, or the bundle's items.
+func (s *Session) itemsLocked() []*kiosk.ServiceItem {
+	if s.s.Bundle != nil {
+		return s.s.BundleItems
+	}
+	if s.s.Item != nil {
+		return []*kiosk.ServiceItem{s.s.Item}
+	}
+	return nil
+}
+
+// StartForm leaves the guide for the form, pre-filled from the identity.
+func (s *Session) StartForm() {
+	s.update(func() {
+		if s.s.Identity != nil {
+			kiosk.Prefill(s.s.Form, s.s.Fields, s.s.Identity)
+		}
+		s.s.FieldErrors = map[string]error{}
+		s.goLocked(ScreenForm)
+	})
+}
+
+// SetField sets one form value and checks it at once, so the error shows
+// next to the field.
+func (s *Session) SetField(key, value string) {
+	s.update(func() {
+		s.s.Form[key] = value
+		for _, f := range s.s.Fields {
+			if f.Key == key {
+				if err := kiosk.CheckField(f, value); err != nil && value != "" {
+					s.s.FieldErrors[key] = err
+				} else {
+					delete(s.s.FieldErrors, key)
+				}
+			}
+		}
+		s.touchLocked()
+	})
+}
+
+// SubmitForm checks every field; on success it moves to the materials.
+func (s *Session) SubmitForm() bool {
+	ok := true
+	s.update(func() {
+		s.s.FieldErrors = map[string]error{}
+		for _, f := range s.s.Fields {
+			if err := kiosk.CheckField(f, s.s.Form[f.Key]); err != nil {
+				// An early pilot credit code fails its check but is valid:
+				// a warning only, not a block.
+				if errors.Is(err, kiosk.ErrCreditChecksum) {
+					continue
+				}
+				s.s.FieldErrors[f.Key] = err
+				ok = false
+			}
+		}
+		if !ok {
+			s.touchLocked()
+			return
+		}
+		s.s.Materials = s.materialsLocked()
+		s.goLocked(ScreenMaterials)
+	})
+	return ok
+}
+
+// materialsLocked lists the materials of the chosen items once each (a
+// bundle asks for the same material once), with card-satisfied ones decided.
+func (s *Session) materialsLocked() []MaterialChoice {
+	if len(s.s.Materials) > 0 {
+		return s.s.Materials
+	}
+	seen := map[string]bool{}
+	var out []MaterialChoice
+	for _, it := range s.itemsLocked() {
+		for _, m := range it.Materials {
+			if seen[m.Name] {
+				continue
+			}
+			seen[m.Name] = true
+			c := MaterialChoice{Spec: m}
+			switch {
+			case m.FromCard && s.s.Identity != nil && s.s.Identity.Source == kiosk.SourceCard:
+				c.Mode = kiosk.MaterialFromCard
+			case m.ELicence != "":
+				c.Mode = kiosk.MaterialELicence
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// ErrModeNotAllowed is returned when a material does not allow a mode.
+var ErrModeNotAllowed = errors.New("material does not allow this mode")
+
+// SetMaterialMode chooses 告知承诺 (which then asks for a signature), 容缺
+// (due date from the item's rule) or e-licence for material i.
+func (s *Session) SetMaterialMode(i int, mode kiosk.MaterialMode) error {
+	var err error
+	s.update(func() {
+		if i < 0 || i >= len(s.s.Materials) {
+			err = fmt.Errorf("material %d: out of range", i)
+			return
+		}
+		m := &s.s.Materials[i]
+		switch mode {
+		case kiosk.MaterialCommitted:
+			if !m.Spec.Committable {
+				err = ErrModeNotAllowed
+				return
+			}
+			s.s.Signing = m.Spec.ID
+			s.goLocked(ScreenSign)
+			return // the mode is set when the signature is given
+		case kiosk.MaterialDeferred:
+			if !m.Spec.Deferrable {
+				err = ErrModeNotAllowed
+				return
+			}
+			m.Due = workingDaysAfter(kiosk.NewDate(s.deps.Clock.Now()), m.Spec.DeferDays)
+		case kiosk.MaterialELicence:
+			if m.Spec.ELicence == "" {
+				err = ErrModeNotAllowed
+				return
+			}
+		case "":
+		default:
+			err = ErrModeNotAllowed
+			return
+		}
+		m.Mode = mode
+		s.touchLocked()
+	})
+	return err
+}
+
+// workingDaysAfter counts n working days (Monday to Friday) after d.
+func workingDaysAfter(d kiosk.Date, n int) kiosk.Date {
+	for n > 0 {
+		d = d.AddDays(1)
+		if wd := d.Time().Weekday(); wd != time.Saturday && wd != time.Sunday {
+			n--
+		}
+	}
+	return d
+}
+
+// ScanMaterial scans material i with the scanner; the pages replace any
+// earlier scan (retake).
+func (s *Session) ScanMaterial(i int) {
+	if s.deps.Scanner == nil {
+		s.update(func() { s.s.Notice = "notice.no_scanner" })
+		return
+	}
+	s.update(func() { s.s.Busy = true; s.s.Notice = "" })
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		pdf, thumbs, err := s.deps.Scanner.ScanMaterial(ctx)
+		s.update(func() {
+			s.s.Busy = false
+			if err != nil {
+				s.log.Warn("scan failed", "err", err)
+				s.s.Notice = "notice.scan_failed"
+				return
+			}
+			if i >= 0 && i < len(s.s.Materials) {
+				m := &s.s.Materials[i]
+				m.PDF, m.Thumbs, m.Mode = pdf, thumbs, kiosk.MaterialScanned
+			}
+			s.touchLocked()
+		})
+	}()
+}
+
+// ErrEmptySignature is returned when the signature pad is empty.
+var ErrEmptySignature = errors.New("signature is empty")
+
+// Sign completes a 告知承诺 with the resident's signature (PNG).
+func (s *Session) Sign(png []byte) error {
+	if len(png) == 0 {
+		return ErrEmptySignature
+	}
+	s.update(func() {
+		for i := range s.s.Materials {
+			if s.s.Materials[i].Spec.ID == s.s.Signing {
+				s.s.Materials[i].Mode = kiosk.MaterialCommitted
+				s.signPNG[s.s.Signing] = png
+			}
+		}
+		s.s.Signing = ""
+		s.goLocked(ScreenMaterials)
+	})
+	return nil
+}
+
+// ErrMaterialsIncomplete is returned by Review while a required material is
+// undecided.
+var ErrMaterialsIncomplete = errors.New("a required material is not yet handled")
+
+// Review moves to the review screen once every required material is handled.
+func (s *Session) Review() error {
+	var err error
+	s.update(func() {
+		for _, m := range s.s.Materials {
+			if m.Spec.Required && m.Mode == "" {
+				err = ErrMaterialsIncomplete
+				s.s.Notice = "notice.materials_incomplete"
+				return
+			}
+		}
+		s.goLocked(ScreenReview)
+	})
+	return err
+}
+
+// Submit commits the application (one per item of a bundle) durably, then
+// prints the receipt. A print failure leaves the application queued and the
+// receipt available to reprint.
+func (s *Session) Submit() {
+	s.mu.Lock()
+	if s.s.Screen != ScreenReview {
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	s.update(func() { s.goLocked(ScreenSubmitting); s.s.Busy = true; s.s.SubmitErr = nil })
+	go s.submit()
+}
+
+func (s *Session) submit() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s.mu.Lock()
+	snap := s.copyLocked()
+	items := s.itemsLocked()
+	signs := s.signPNG
+	s.mu.Unlock()
+
+	now := s.deps.Clock.Now()
+	var apps []*kiosk.Application
+	var receipts []kiosk.Receipt
+	for _, it := range items {
+		app, files, err := s.buildApplication(ctx, snap, it, signs, now)
+		if err == nil {
+			err = s.deps.Store.Enqueue(ctx, app, files)
+		}
+		if err != nil {
+			s.log.Error("submit failed", "item", it.Code, "err", err)
+			s.update(func() {
+				s.s.Busy = false
+				s.s.SubmitErr = err
+				s.s.Screen = ScreenReview
+			})
+			return
+		}
+		s.log.Info("application queued", "item", it.Code, "acceptance_no", app.AcceptanceNo)
+		apps = append(apps, app)
+		receipts = append(receipts, kiosk.AcceptanceReceipt(app, it, s.cfg.QueryBase))
+	}
+	var printErr error
+	for _, r := range receipts {
+		if err := s.deps.Printer.Print(ctx, r); err != nil {
+			s.log.Warn("receipt not printed", "acceptance_no", r.AcceptanceNo, "err", err)
+			printErr = err
+		}
+	}
+	s.update(func() {
+		s.apps = apps
+		s.s.Busy = false
+		s.s.Receipts = receipts
+		s.s.Receipt = &receipts[0]
+		s.s.PrintErr = printErr
+		s.history = nil
+		s.s.Screen = ScreenDone
+		s.touchLocked()
+	})
+}
+
+func (s *Session) buildApplication(ctx context.Context, snap Snapshot, it *kiosk.ServiceItem, signs map[string][]byte, now time.Time) (*kiosk.Application, map[string][]byte, error) {
+	seq, err := s.deps.Store.NextAcceptanceSeq(ctx, now)
+	if err != nil {
+		return nil, nil, fmt.Errorf("acceptance number: %w", err)
+	}
+	app := &kiosk.Application{
+		InstanceID:   uuid.NewString(),
+		AcceptanceNo: kiosk.AcceptanceNo(s.cfg.Station, now, seq),
+		ItemCode:     it.Code,
+		ItemName:     it.Name,
+		Station:      s.cfg.Station,
+		Agent:        snap.Agent,
+		Form:         map[string]string{},
+		CreatedAt:    now,
+		State:        kiosk.StateDraft,
+	}
+	if snap.Bundle != nil {
+		app.BundleCode = snap.Bundle.Code
+	}
+	if snap.Identity != nil {
+		app.Applicant = *snap.Identity
+	}
+	for _, f := range it.Form {
+		if v, ok := snap.Form[f.Key]; ok {
+			app.Form[f.Key] = v
+		}
+	}
+	files := map[string][]byte{}
+	attach := func(materialID, name, mediaType string, b []byte) string {
+		sum := sha256.Sum256(b)
+		id := materialID + "-" + randHex(4)
+		app.Attachments = append(app.Attachments, kiosk.Attachment{ID: id, MaterialID: materialID, Name: name,
+			MediaType: mediaType, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(b))})
+		files[id] = b
+		return id
+	}
+	byName := map[string]MaterialChoice{}
+	for _, m := range snap.Materials {
+		byName[m.Spec.Name] = m
+	}
+	for _, spec := range it.Materials {
+		m, ok := byName[spec.Name]
+		if !ok || m.Mode == "" {
+			continue
+		}
+		sub := kiosk.MaterialSubmission{SpecID: spec.ID, Name: spec.Name, Mode: m.Mode, DeferUntil: m.Due}
+		switch m.Mode {
+		case kiosk.MaterialScanned:
+			sub.AttachmentIDs = []string{attach(spec.ID, spec.Name+".pdf", "application/pdf", m.PDF)}
+		case kiosk.MaterialCommitted:
+			if png := signs[m.Spec.ID]; len(png) > 0 {
+				sub.AttachmentIDs = []string{attach(spec.ID, spec.Name+"-承诺签名.png", "image/png", png)}
+			}
+		}
+		app.Materials = append(app.Materials, sub)
+	}
+	if err := app.Check(it); err != nil {
+		return nil, nil, err
+	}
+	return app, files, nil
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Reprint prints the session's receipts again.
+func (s *Session) Reprint() {
+	s.mu.Lock()
+	receipts := append([]kiosk.Receipt(nil), s.s.Receipts...)
+	s.mu.Unlock()
+	if len(receipts) == 0 {
+		return
+	}
+	s.update(func() { s.s.Busy = true })
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var err error
+		for _, r := range receipts {
+			if e := s.deps.Printer.Print(ctx, r); e != nil {
+				err = e
+			}
+		}
+		s.update(func() { s.s.Busy = false; s.s.PrintErr = err })
+	}()
+}
+
+// OpenRating shows the 好差评 screen.
+func (s *Session) OpenRating() { s.update(func() { s.goLocked(ScreenRate) }) }
+
+// Rate stores one rating per application of this visit (一次一评) and ends.
+func (s *Session) Rate(level kiosk.RatingLevel, tags []string) error {
+	if !level.Valid() {
+		return kiosk.ErrRatingLevel
+	}
+	s.mu.Lock()
+	apps := append([]*kiosk.Application(nil), s.apps...)
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sort.Strings(tags)
+	for _, a := range apps {
+		r := kiosk.Rating{InstanceID: a.InstanceID, AcceptanceNo: a.AcceptanceNo, ItemCode: a.ItemCode, Level: level,
+			Tags: tags, At: s.deps.Clock.Now(), Channel: "kiosk"}
+		if err := s.deps.Store.SaveRating(ctx, r); err != nil {
+			return fmt.Errorf("save rating: %w", err)
+		}
+	}
+	s.update(func() { s.s.Rated = true })
+	s.End()
+	return nil
+}

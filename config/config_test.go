@@ -1,0 +1,57 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestDefaultIsValidAndSimulated(t *testing.T) {
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Simulated() || c.IDCard.Backend != BackendSim || c.Printer.PaperMM != 80 {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestExampleFileParses(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "packaging", "kiosk.example.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		t.Fatalf("example config: %v", err)
+	}
+	if c.IDCard.Backend != BackendSerial || c.IDCard.PollInterval.Duration != 300*time.Millisecond {
+		t.Errorf("example: %+v", c.IDCard)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := map[string]string{
+		"unknown key":         "[idcard]\nbackned = \"sim\"\n",
+		"bad backend":         "[printer]\nbackend = \"laser\"\n",
+		"serial without port": "[idcard]\nbackend = \"serial\"\n",
+		"plain http remote":   "[platform]\nurl = \"http://10.0.0.1/\"\n",
+		"https without cert":  "[platform]\nurl = \"https://zwfw.example.gov.cn/\"\n",
+		"paper":               "[printer]\npaper_mm = 76\n",
+		"short timeout":       "[ui]\nidle_timeout = \"2s\"\n",
+		"bad duration":        "[ui]\nidle_timeout = \"soon\"\n",
+		"not toml":            "[[[",
+	}
+	for name, in := range tests {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Parse([]byte(in)); err == nil {
+				t.Errorf("accepted %q", in)
+			}
+		})
+	}
+	if _, err := Parse([]byte("[printer]\npaper_mm = 76\n")); !errors.Is(err, ErrInvalid) {
+		t.Errorf("want ErrInvalid, got %v", err)
+	}
+}

@@ -1,0 +1,241 @@
+package idcard
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	kiosk "github.com/bianmin/kiosk"
+)
+
+// Opener opens the reader's stream. The Service calls it again after an
+// unplug, so it must open afresh each time.
+type Opener func(ctx context.Context) (io.ReadWriteCloser, error)
+
+// ServiceConfig tunes the Service. Zero values take the defaults.
+type ServiceConfig struct {
+	PollInterval   time.Duration // find-card period; default 300 ms
+	CommandTimeout time.Duration // per command; default 1 s
+	ReadTimeout    time.Duration // for the 1295-byte read; default 3 s
+	MinBackoff     time.Duration // after an open failure; default 200 ms
+	MaxBackoff     time.Duration // default 5 s
+	MaxFailures    int           // consecutive transport failures before reopening; default 3
+}
+
+func (c *ServiceConfig) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.PollInterval, 300*time.Millisecond)
+	def(&c.CommandTimeout, time.Second)
+	def(&c.ReadTimeout, 3*time.Second)
+	def(&c.MinBackoff, 200*time.Millisecond)
+	def(&c.MaxBackoff, 5*time.Second)
+	if c.MaxFailures <= 0 {
+		c.MaxFailures = 3
+	}
+}
+
+// Event is published by the Service: every state change, and a card read
+// (State card_present with Identity set). Err explains error and
+// disconnected states; it never carries personal data.
+type Event struct {
+	State    kiosk.DeviceState
+	Identity *kiosk.Identity
+	Err      error
+}
+
+// Service polls a reader for cards and reads each placement once: a card
+// left on the reader is not read again until find-card reports no card.
+type Service struct {
+	open   Opener
+	cfg    ServiceConfig
+	log    *slog.Logger
+	events chan Event
+
+	mu    sync.Mutex
+	state kiosk.DeviceState
+}
+
+// NewService returns a Service; logger may be nil.
+func NewService(open Opener, cfg ServiceConfig, logger *slog.Logger) *Service {
+	cfg.defaults()
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{open: open, cfg: cfg, log: logger.With("device", "idcard"),
+		events: make(chan Event, 16)}
+}
+
+// Events returns the event channel. The consumer must keep draining it:
+// the Service waits for room rather than drop a card read.
+func (s *Service) Events() <-chan Event { return s.events }
+
+// State returns the current state.
+func (s *Service) State() kiosk.DeviceState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == "" {
+		return kiosk.DeviceDisconnected
+	}
+	return s.state
+}
+
+func (s *Service) emit(ctx context.Context, ev Event) {
+	s.mu.Lock()
+	changed := s.state != ev.State
+	s.state = ev.State
+	s.mu.Unlock()
+	if !changed && ev.Identity == nil {
+		return
+	}
+	if changed {
+		args := []any{"state", ev.State}
+		if ev.Err != nil {
+			args = append(args, "err", ev.Err.Error())
+		}
+		s.log.Info("idcard state", args...)
+	}
+	select {
+	case s.events <- ev:
+	case <-ctx.Done():
+	}
+}
+
+// Serve runs until ctx is done and returns ctx.Err(). It never returns on
+// device errors: it reports them and reopens with backoff.
+func (s *Service) Serve(ctx context.Context) error {
+	backoff := s.cfg.MinBackoff
+	for ctx.Err() == nil {
+		rwc, err := s.open(ctx)
+		if err != nil {
+			s.emit(ctx, Event{State: kiosk.DeviceDisconnected, Err: err})
+			if !sleep(ctx, backoff) {
+				break
+			}
+			backoff = min(backoff*2, s.cfg.MaxBackoff)
+			continue
+		}
+		healthy := s.session(ctx, rwc)
+		rwc.Close()
+		if healthy {
+			backoff = s.cfg.MinBackoff
+		}
+		if ctx.Err() == nil {
+			if !sleep(ctx, backoff) {
+				break
+			}
+			backoff = min(backoff*2, s.cfg.MaxBackoff)
+		}
+	}
+	return ctx.Err()
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (s *Service) cmdCtx(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, d)
+}
+
+// session drives one open stream until it fails; healthy reports whether
+// the SAM answered at all (to reset the backoff).
+func (s *Service) session(ctx context.Context, rwc io.ReadWriteCloser) (healthy bool) {
+	c := NewClient(rwc)
+	defer c.Close()
+	cctx, cancel := s.cmdCtx(ctx, s.cfg.CommandTimeout)
+	err := c.SAMStatus(cctx)
+	cancel()
+	if err != nil {
+		var se *StatusError
+		if errors.As(err, &se) {
+			s.emit(ctx, Event{State: kiosk.DeviceError, Err: err})
+			return true
+		}
+		s.emit(ctx, Event{State: kiosk.DeviceDisconnected, Err: err})
+		return false
+	}
+	s.emit(ctx, Event{State: kiosk.DeviceReady})
+	delivered := false // the card on the reader has been read
+	failures := 0
+	tick := time.NewTicker(s.cfg.PollInterval)
+	defer tick.Stop()
+	for {
+		err := s.poll(ctx, c, &delivered)
+		var se *StatusError
+		switch {
+		case ctx.Err() != nil:
+			return true
+		case err == nil:
+			failures = 0
+		case IsSAMFault(err):
+			s.emit(ctx, Event{State: kiosk.DeviceError, Err: err})
+			return true
+		case errors.As(err, &se) || isCardDataError(err):
+			// card-level failures (select, read, authentication, bad
+			// text block): the card stays unread and is retried on the
+			// next poll; the first failure of a placement is reported.
+			failures = 0
+			s.emit(ctx, Event{State: kiosk.DeviceCardPresent, Err: err})
+		default:
+			failures++
+			s.log.Debug("idcard transport failure", "n", failures, "err", err.Error())
+			if errors.Is(err, ErrClosed) || failures >= s.cfg.MaxFailures {
+				s.emit(ctx, Event{State: kiosk.DeviceDisconnected, Err: err})
+				return true
+			}
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return true
+		}
+	}
+}
+
+func (s *Service) poll(ctx context.Context, c *Client, delivered *bool) error {
+	cctx, cancel := s.cmdCtx(ctx, s.cfg.CommandTimeout)
+	err := c.FindCard(cctx)
+	cancel()
+	if errors.Is(err, ErrNoCard) {
+		*delivered = false
+		s.emit(ctx, Event{State: kiosk.DeviceReady})
+		return nil
+	}
+	if err != nil || *delivered {
+		return err
+	}
+	cctx, cancel = s.cmdCtx(ctx, s.cfg.CommandTimeout)
+	err = c.SelectCard(cctx)
+	cancel()
+	if err != nil {
+		return err
+	}
+	cctx, cancel = s.cmdCtx(ctx, s.cfg.ReadTimeout)
+	id, err := c.ReadBase(cctx)
+	cancel()
+	if err != nil {
+		return err
+	}
+	*delivered = true
+	s.log.Info("idcard read", "card_type", id.CardType, "id", kiosk.MaskID(id.IDNumber))
+	s.emit(ctx, Event{State: kiosk.DeviceCardPresent, Identity: id})
+	return nil
+}
+
+func isCardDataError(err error) bool {
+	return errors.Is(err, ErrUnknownCardType) || errors.Is(err, ErrBadField) || errors.Is(err, ErrShort)
+}

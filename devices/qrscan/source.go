@@ -1,0 +1,95 @@
+package qrscan
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/holoplot/go-evdev"
+
+	"github.com/bianmin/kiosk/devices/serialport"
+)
+
+// Source yields payloads. Next blocks until a payload, a recoverable error
+// (ErrTooLong) or a fatal one (the device is gone); Close unblocks it.
+type Source interface {
+	Next() (string, error)
+	Close() error
+}
+
+// Opener opens a Source; the Service calls it again after a failure.
+type Opener func(ctx context.Context) (Source, error)
+
+type lineSource struct {
+	*LineReader
+	io.Closer
+}
+
+// NewLineSource wraps a stream in line mode (for tests and pipes).
+func NewLineSource(rc io.ReadCloser) Source {
+	return lineSource{NewLineReader(rc, MaxPayload), rc}
+}
+
+// SerialOpener opens a serial scanner in line mode (baud 0: 9600, the
+// usual factory setting of serial scanners).
+func SerialOpener(path string, baud int) Opener {
+	if baud == 0 {
+		baud = 9600
+	}
+	return func(context.Context) (Source, error) {
+		p, err := serialport.Open(serialport.Config{Path: path, Baud: baud, ReadTimeout: 100 * time.Millisecond})
+		if err != nil {
+			return nil, err
+		}
+		return NewLineSource(p), nil
+	}
+}
+
+type evdevSource struct {
+	dev *evdev.InputDevice
+	tr  *Translator
+}
+
+// EvdevOpener opens a keyboard-wedge scanner at path (a /dev/input/event*
+// node, best a stable /dev/input/by-id/*-event-kbd link) and grabs it
+// exclusively (EVIOCGRAB), so its keystrokes reach only us. Untestable
+// here without a device; the translation is tested through Translator.
+func EvdevOpener(path string) Opener {
+	return func(context.Context) (Source, error) {
+		dev, err := evdev.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("qr evdev: %w", err)
+		}
+		if err := dev.Grab(); err != nil {
+			dev.Close()
+			return nil, fmt.Errorf("qr evdev: grab: %w", err)
+		}
+		return &evdevSource{dev: dev, tr: NewTranslator(MaxPayload)}, nil
+	}
+}
+
+func (s *evdevSource) Next() (string, error) {
+	for {
+		ev, err := s.dev.ReadOne()
+		if err != nil {
+			return "", fmt.Errorf("qr evdev: %w", err)
+		}
+		if p, done, err := s.tr.Feed(uint16(ev.Type), uint16(ev.Code), ev.Value); done {
+			return p, err
+		}
+	}
+}
+
+func (s *evdevSource) Close() error {
+	s.dev.Ungrab()
+	return s.dev.Close()
+}
+
+// KeyboardCandidates lists the evdev nodes of keyboard-like devices by
+// their stable names (scanners present themselves as keyboards).
+func KeyboardCandidates() []string {
+	m, _ := filepath.Glob("/dev/input/by-id/*-event-kbd")
+	return m
+}

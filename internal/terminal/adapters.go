@@ -1,0 +1,116 @@
+package terminal
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image/png"
+	"time"
+
+	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/app/session"
+	"github.com/bianmin/kiosk/devices/printer"
+	"github.com/bianmin/kiosk/devices/scanner"
+	"github.com/bianmin/kiosk/imaging"
+	"github.com/bianmin/kiosk/offline"
+)
+
+// storeAdapter gives the session the store's operations it needs.
+type storeAdapter struct {
+	st  *offline.Store
+	cat *kiosk.Catalog
+}
+
+func (a *storeAdapter) NextAcceptanceSeq(ctx context.Context, day time.Time) (int, error) {
+	return a.st.NextAcceptanceSeq(ctx, day)
+}
+
+func (a *storeAdapter) Enqueue(ctx context.Context, app *kiosk.Application, files map[string][]byte) error {
+	return a.st.Enqueue(ctx, app, files)
+}
+
+func (a *storeAdapter) SaveRating(ctx context.Context, r kiosk.Rating) error { return a.st.SaveRating(ctx, r) }
+
+func (a *storeAdapter) Progress(ctx context.Context, idNumber, acceptanceNo string) ([]session.ProgressLine, error) {
+	var sums []offline.Summary
+	if idNumber != "" {
+		s, err := a.st.FindByIDNumber(ctx, idNumber)
+		if err != nil {
+			return nil, err
+		}
+		sums = s
+	} else {
+		s, err := a.st.FindByAcceptanceNo(ctx, acceptanceNo)
+		if errors.Is(err, offline.ErrNotFound) {
+			return []session.ProgressLine{}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		sums = []offline.Summary{s}
+	}
+	out := make([]session.ProgressLine, 0, len(sums))
+	for _, s := range sums {
+		name := s.ItemCode
+		if it, err := a.cat.Item(s.ItemCode); err == nil {
+			name = it.Name
+		}
+		out = append(out, session.ProgressLine{AcceptanceNo: s.AcceptanceNo, ItemName: name, State: s.State,
+			Created: s.CreatedAt, Synced: s.State.Synced()})
+	}
+	return out, nil
+}
+
+// printAdapter reports printer failures as session.DeviceError.
+type printAdapter struct{ p *printer.Service }
+
+func (a *printAdapter) Print(ctx context.Context, r kiosk.Receipt) error {
+	if a.p == nil {
+		return &session.DeviceError{Device: "printer", State: kiosk.DeviceDisconnected, Err: errors.New("no printer configured")}
+	}
+	if err := a.p.Print(ctx, r); err != nil {
+		st := a.p.State().State
+		if st == kiosk.DeviceReady || st == "" {
+			st = kiosk.DeviceError
+		}
+		return &session.DeviceError{Device: "printer", State: st, Err: err}
+	}
+	return nil
+}
+
+// scanAdapter scans one material, runs the image pipeline and makes one PDF.
+type scanAdapter struct {
+	s   scanner.Scanner
+	dpi int
+}
+
+func (a *scanAdapter) ScanMaterial(ctx context.Context) ([]byte, [][]byte, error) {
+	dpi := a.dpi
+	if dpi == 0 {
+		dpi = 200
+	}
+	pages, err := a.s.Scan(ctx, scanner.Settings{DPI: dpi, Color: scanner.Gray}.WithDefaults())
+	if err != nil && len(pages) == 0 {
+		return nil, nil, &session.DeviceError{Device: "scanner", State: scanner.StateOf(err), Err: err}
+	}
+	var m imaging.Material
+	var thumbs [][]byte
+	for _, p := range pages {
+		res, err := imaging.Process(p.Image, imaging.Options{Gray: true})
+		if err != nil {
+			return nil, nil, fmt.Errorf("scan: %w", err)
+		}
+		m.Add(imaging.PageFromResult(res, p.DPI))
+		var b bytes.Buffer
+		if err := png.Encode(&b, res.Thumb); err != nil {
+			return nil, nil, err
+		}
+		thumbs = append(thumbs, b.Bytes())
+	}
+	var pdf bytes.Buffer
+	if _, err := m.WritePDF(&pdf); err != nil {
+		return nil, nil, fmt.Errorf("scan: %w", err)
+	}
+	return pdf.Bytes(), thumbs, nil
+}

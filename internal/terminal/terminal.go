@@ -1,0 +1,437 @@
+// Package terminal wires one kiosk together from its configuration: the
+// store, the device services (or their simulators on pseudo-terminals), the
+// platform client and relay (or the platform emulator in process), and the
+// resident's session with adapters to its ports. Everything but the window:
+// cmd/kiosk adds the Fyne UI, and the integration test drives a Terminal
+// without one. Only cmd/ and its tests import it.
+package terminal
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/app/session"
+	"github.com/bianmin/kiosk/assets"
+	"github.com/bianmin/kiosk/config"
+	"github.com/bianmin/kiosk/devices/idcard"
+	idsim "github.com/bianmin/kiosk/devices/idcard/sim"
+	"github.com/bianmin/kiosk/devices/printer"
+	"github.com/bianmin/kiosk/devices/printer/escpos"
+	prsim "github.com/bianmin/kiosk/devices/printer/escpos/sim"
+	"github.com/bianmin/kiosk/devices/scanner"
+	scansim "github.com/bianmin/kiosk/devices/scanner/sim"
+	"github.com/bianmin/kiosk/devices/serialport"
+	"github.com/bianmin/kiosk/internal/supervise"
+	"github.com/bianmin/kiosk/offline"
+	"github.com/bianmin/kiosk/sync/catalogsig"
+	"github.com/bianmin/kiosk/sync/client"
+	"github.com/bianmin/kiosk/sync/platformsim"
+	"github.com/bianmin/kiosk/sync/relay"
+)
+
+// Options adjust a Terminal beyond the configuration file.
+type Options struct {
+	Logger *slog.Logger
+	// Fast shortens poll and retry intervals (tests).
+	Fast bool
+	// Speaker speaks prompts; nil is silent.
+	Speaker session.Speaker
+	// Prompt translates prompt keys for the speaker.
+	Prompt func(string) string
+}
+
+// Sims are the simulators of a simulated terminal (nil when real).
+type Sims struct {
+	Reader   *idsim.Reader
+	Printer  *prsim.Printer
+	Scanner  *scansim.Sim
+	Platform *platformsim.Server
+	Net      *Switch // cuts the link to the emulator
+	URL      string  // the emulator's address
+}
+
+// Terminal is a running kiosk without its window.
+type Terminal struct {
+	Config  config.Config
+	Session *session.Session
+	Store   *offline.Store
+	Relay   *relay.Relay
+	Printer *printer.Service
+	Reader  *idcard.Service
+	Catalog *kiosk.Catalog
+	Sims    Sims
+
+	log     *slog.Logger
+	sv      *supervise.Supervisor
+	cancel  context.CancelFunc
+	closers []func() error
+	online  atomic.Bool
+}
+
+// Start opens the store, starts every service and returns the terminal. Stop
+// it with Close.
+func Start(parent context.Context, cfg config.Config, opt Options) (t *Terminal, err error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(parent)
+	t = &Terminal{Config: cfg, log: log, sv: supervise.New(log), cancel: cancel}
+	defer func() {
+		if err != nil {
+			t.Close()
+		}
+	}()
+
+	dataDir := cfg.Store.DataDir
+	if dataDir == "" {
+		if !cfg.Simulated() {
+			return nil, errors.New("terminal: store data_dir is required outside simulation")
+		}
+		base, err := os.UserCacheDir()
+		if err != nil {
+			base = os.TempDir()
+		}
+		dataDir = filepath.Join(base, "bianmin-kiosk-sim")
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("terminal: %w", err)
+	}
+	key, err := loadKey(cfg, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := offline.Open(ctx, filepath.Join(dataDir, "store"), key, offline.WithLogger(log))
+	if err != nil {
+		return nil, fmt.Errorf("terminal: %w", err)
+	}
+	t.Store = st
+	t.closers = append(t.closers, st.Close)
+
+	t.Catalog, err = t.loadCatalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.startPlatform(ctx, cfg, dataDir, opt); err != nil {
+		return nil, err
+	}
+	if err := t.startPrinter(ctx, cfg, dataDir, opt); err != nil {
+		return nil, err
+	}
+	scan, err := t.scanner(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var scanPort session.Scanner
+	if scan != nil {
+		scanPort = &scanAdapter{s: scan, dpi: cfg.Scanner.DPI}
+	}
+	t.Session = session.New(session.Config{
+		Station:     cfg.Station,
+		QueryBase:   cfg.Platform.QueryBase,
+		IdleTimeout: cfg.UI.IdleTimeout.Duration,
+		WarnFor:     cfg.UI.WarnFor.Duration,
+	}, session.Deps{
+		Catalog: t.Catalog,
+		Store:   &storeAdapter{st: st, cat: t.Catalog},
+		Printer: &printAdapter{p: t.Printer},
+		Scanner: scanPort,
+		Speaker: opt.Speaker,
+		Logger:  log,
+		Prompt:  opt.Prompt,
+	})
+	t.Session.SetElder(cfg.UI.Elder)
+	if err := t.startReader(ctx, cfg, opt); err != nil {
+		return nil, err
+	}
+	// The relay last: its heartbeat reads the device services.
+	t.sv.Go(ctx, "relay", t.Relay)
+	t.sv.Go(ctx, "session", supervise.Func(t.Session.Run))
+	t.sv.Go(ctx, "retention", supervise.Func(func(ctx context.Context) error {
+		return t.retention(ctx, time.Duration(cfg.Store.RetentionDays)*24*time.Hour)
+	}))
+	return t, nil
+}
+
+func loadKey(cfg config.Config, dataDir string) (offline.Key, error) {
+	if cfg.Store.KeyFile != "" {
+		return offline.LoadKey(cfg.Store.KeyFile)
+	}
+	if k, err := offline.KeyFromCredentials(); err == nil {
+		return k, nil
+	}
+	path := filepath.Join(dataDir, "store.key")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if !cfg.Simulated() {
+			return offline.Key{}, errors.New("terminal: no store key: install one at provisioning (store.key_file or the kiosk-store-key credential)")
+		}
+		if err := offline.GenerateKeyFile(path); err != nil {
+			return offline.Key{}, err
+		}
+	}
+	return offline.LoadKey(path)
+}
+
+// loadCatalog takes the newest verified catalogue the relay kept, else the
+// bundled sample.
+func (t *Terminal) loadCatalog(ctx context.Context) (*kiosk.Catalog, error) {
+	return assets.Catalog()
+}
+
+// Switch cuts and restores the link to the in-process platform emulator:
+// while cut, every connection is closed at once, as a dead 4G link would.
+type Switch struct{ down atomic.Bool }
+
+// Set cuts (false) or restores (true) the link.
+func (s *Switch) Set(up bool) { s.down.Store(!up) }
+
+// Up reports whether the link is up.
+func (s *Switch) Up() bool { return !s.down.Load() }
+
+func (s *Switch) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.down.Load() {
+			if hj, ok := w.(http.Hijacker); ok {
+				if c, _, err := hj.Hijack(); err == nil {
+					c.Close()
+					return
+				}
+			}
+			http.Error(w, "link down", http.StatusServiceUnavailable)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir string, opt Options) error {
+	url := cfg.Platform.URL
+	var catKey ed25519.PublicKey
+	ccfg := client.Config{BaseURL: url, CertFile: cfg.Platform.CertFile, KeyFile: cfg.Platform.KeyFile,
+		CAFile: cfg.Platform.CAFile, Timeout: cfg.Platform.Timeout.Duration}
+	if cfg.Platform.RateLimit != "" {
+		bits, err := platformsim.ParseRate(cfg.Platform.RateLimit)
+		if err != nil {
+			return fmt.Errorf("terminal: platform rate_limit: %w", err)
+		}
+		ccfg.RateLimitBits = bits
+	}
+	if url == "" {
+		// Simulation: the emulator in process, on loopback, with a
+		// throwaway catalogue key and the bundled catalogue signed by it.
+		pub, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return err
+		}
+		signed, err := catalogsig.Sign(priv, json.RawMessage(assets.CatalogJSON()), t.Catalog.Version, time.Now(), time.Now().AddDate(1, 0, 0))
+		if err != nil {
+			return fmt.Errorf("terminal: sign catalogue: %w", err)
+		}
+		raw, _ := json.Marshal(signed)
+		sim, err := platformsim.New(platformsim.Config{DataDir: filepath.Join(dataDir, "platformsim"), Catalog: raw, Logger: t.log.With("part", "platformsim")})
+		if err != nil {
+			return fmt.Errorf("terminal: platform emulator: %w", err)
+		}
+		t.closers = append(t.closers, sim.Close)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		sw := &Switch{}
+		srv := &http.Server{Handler: sw.wrap(sim.Handler()), ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln) //nolint:errcheck // closed with the terminal
+		t.closers = append(t.closers, srv.Close)
+		url = "http://" + ln.Addr().String()
+		t.Sims.Platform, t.Sims.Net, t.Sims.URL = sim, sw, url
+		ccfg.BaseURL = url
+		ccfg.AllowInsecureLoopback = true
+		catKey = pub
+	} else if len(url) > 7 && url[:7] == "http://" {
+		ccfg.AllowInsecureLoopback = true
+	}
+	cl, err := client.New(ccfg)
+	if err != nil {
+		return fmt.Errorf("terminal: platform client: %w", err)
+	}
+	rcfg := relay.Config{
+		CatalogKey: catKey,
+		Terminal:   cfg.Station.Code + "-" + cfg.Station.Terminal,
+		Versions:   map[string]string{"kiosk": Version, "catalog": fmt.Sprint(t.Catalog.Version)},
+		DeviceStates: func() []kiosk.DeviceStatus {
+			return t.DeviceStates()
+		},
+	}
+	if opt.Fast {
+		rcfg.BackoffBase, rcfg.BackoffCap, rcfg.PollEvery, rcfg.StatusEvery = 50*time.Millisecond, 500*time.Millisecond, 100*time.Millisecond, 200*time.Millisecond
+	}
+	t.Relay = relay.New(t.Store, cl, rcfg, t.log.With("part", "relay"))
+	return nil
+}
+
+// Version is the kiosk's version, set at link time.
+var Version = "dev"
+
+func (t *Terminal) startPrinter(ctx context.Context, cfg config.Config, dataDir string, opt Options) error {
+	profile := escpos.ProfileFor(cfg.Printer.PaperMM)
+	profile.NativeQR = cfg.Printer.NativeQR
+	profile.Cutter = cfg.Printer.Cutter
+	var open printer.Opener
+	switch cfg.Printer.Backend {
+	case config.BackendSim:
+		p, path, err := prsim.StartPTY(ctx, prsim.Config{Profile: profile, Font: assets.FontTTF(), Logger: t.log.With("part", "printer-sim")})
+		if err != nil {
+			return fmt.Errorf("terminal: printer simulator: %w", err)
+		}
+		t.Sims.Printer = p
+		t.closers = append(t.closers, p.Close)
+		open = serialOpener(path, 115200)
+	case config.BackendSerial:
+		open = serialOpener(cfg.Printer.Port, cfg.Printer.Baud)
+	case config.BackendUSBLP:
+		open = lpOpener(cfg.Printer.LPPath)
+	case config.BackendNone:
+		return nil
+	default:
+		return fmt.Errorf("terminal: printer backend %q is not wired in the kiosk yet; use kioskctl to test it", cfg.Printer.Backend)
+	}
+	spoolDir := cfg.Printer.SpoolDir
+	if spoolDir == "" {
+		spoolDir = filepath.Join(dataDir, "spool")
+	}
+	spool, err := printer.OpenSpool(spoolDir)
+	if err != nil {
+		return fmt.Errorf("terminal: %w", err)
+	}
+	font, err := escpos.ParseFont(assets.FontTTF())
+	if err != nil {
+		return fmt.Errorf("terminal: printer font: %w", err)
+	}
+	sc := printer.ServiceConfig{Printer: printer.Config{Profile: profile, Font: font}, Spool: spool, Logger: t.log}
+	if opt.Fast {
+		sc.Poll, sc.Retry = 200*time.Millisecond, 200*time.Millisecond
+	}
+	t.Printer = printer.NewService(open, sc)
+	t.sv.Go(ctx, "printer", t.Printer)
+	return nil
+}
+
+func serialOpener(path string, baud int) func(ctx context.Context) (io.ReadWriteCloser, error) {
+	return func(ctx context.Context) (io.ReadWriteCloser, error) {
+		return serialport.Open(serialport.Config{Path: path, Baud: baud, ReadTimeout: 100 * time.Millisecond})
+	}
+}
+
+func lpOpener(path string) func(ctx context.Context) (io.ReadWriteCloser, error) {
+	return func(ctx context.Context) (io.ReadWriteCloser, error) {
+		return os.OpenFile(path, os.O_RDWR, 0)
+	}
+}
+
+func (t *Terminal) startReader(ctx context.Context, cfg config.Config, opt Options) error {
+	var open idcard.Opener
+	switch cfg.IDCard.Backend {
+	case config.BackendSim:
+		r, path, err := idsim.StartPTY(ctx, idsim.Config{Baud: 115200, SAMTime: 150 * time.Millisecond})
+		if err != nil {
+			return fmt.Errorf("terminal: reader simulator: %w", err)
+		}
+		t.Sims.Reader = r
+		open = serialOpener(path, 115200)
+	case config.BackendSerial:
+		open = serialOpener(cfg.IDCard.Port, cfg.IDCard.Baud)
+	case config.BackendNone:
+		return nil
+	default:
+		return fmt.Errorf("terminal: idcard backend %q is not wired in the kiosk yet; use kioskctl to test it", cfg.IDCard.Backend)
+	}
+	scfg := idcard.ServiceConfig{PollInterval: cfg.IDCard.PollInterval.Duration}
+	if opt.Fast {
+		scfg.PollInterval = 50 * time.Millisecond
+	}
+	t.Reader = idcard.NewService(open, scfg, t.log)
+	t.sv.Go(ctx, "idcard", t.Reader)
+	t.sv.Go(ctx, "idcard-events", supervise.Func(func(ctx context.Context) error {
+		for {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case ev := <-t.Reader.Events():
+				switch {
+				case ev.Identity != nil:
+					t.Session.CardRead(ev.Identity)
+				case ev.State == kiosk.DeviceError && ev.Err != nil:
+					t.Session.CardError("notice.card_failed")
+				}
+			}
+		}
+	}))
+	return nil
+}
+
+func (t *Terminal) scanner(cfg config.Config) (scanner.Scanner, error) {
+	switch cfg.Scanner.Backend {
+	case config.BackendSim:
+		s := scansim.New(scansim.Knobs{Pages: 1})
+		t.Sims.Scanner = s
+		return s, nil
+	case config.BackendNone:
+		return nil, nil
+	}
+	return nil, fmt.Errorf("terminal: scanner backend %q is not wired in the kiosk yet; use kioskctl to test it", cfg.Scanner.Backend)
+}
+
+// retention purges personal data of finished applications once a day.
+func (t *Terminal) retention(ctx context.Context, keep time.Duration) error {
+	for {
+		n, err := t.Store.Purge(ctx, time.Now(), keep)
+		if err != nil {
+			t.log.Warn("purge failed", "err", err)
+		} else if n > 0 {
+			t.log.Info("personal data purged", "applications", n)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(24 * time.Hour):
+		}
+	}
+}
+
+// DeviceStates summarises every device for heartbeats, the dock and the UI.
+func (t *Terminal) DeviceStates() []kiosk.DeviceStatus {
+	var out []kiosk.DeviceStatus
+	if t.Reader != nil {
+		out = append(out, kiosk.DeviceStatus{Device: "idcard", State: t.Reader.State()})
+	}
+	if t.Printer != nil {
+		out = append(out, kiosk.DeviceStatus{Device: "printer", State: t.Printer.State().State})
+	}
+	return out
+}
+
+// Online reports whether the relay reached the platform lately.
+func (t *Terminal) Online() bool { return t.Relay.Status().Conn != relay.Offline }
+
+// Close stops every service and closes the store.
+func (t *Terminal) Close() error {
+	t.cancel()
+	t.sv.Wait()
+	var errs []error
+	for i := len(t.closers) - 1; i >= 0; i-- {
+		errs = append(errs, t.closers[i]())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,234 @@
+package terminal
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/app/session"
+	"github.com/bianmin/kiosk/assets/testcards"
+	"github.com/bianmin/kiosk/config"
+	"github.com/bianmin/kiosk/sync/api"
+)
+
+func start(t *testing.T) *Terminal {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Store.DataDir = t.TempDir()
+	var log *slog.Logger
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	term, err := Start(context.Background(), cfg, Options{Fast: true, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { term.Close() })
+	return term
+}
+
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// TestWalkingSkeleton runs the whole path without a window: a simulated card
+// is read through the GA 467 codec over a pty, the resident picks a service,
+// the application is committed to SQLite, the receipt goes to the simulated
+// printer as ESC/POS, the relay uploads it to the platform emulator over HTTP,
+// the resident rates, and the session ends with the personal data gone.
+func TestWalkingSkeleton(t *testing.T) {
+	term := start(t)
+	s := term.Session
+	card, err := testcards.Get("resident")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Sims.Reader.PlaceCard(card); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "card read", 10*time.Second, func() bool { return s.Snapshot().Screen == session.ScreenHome })
+	if got := s.Snapshot().Identity; got.IDNumber != card.IDNumber || got.Name != card.Name {
+		t.Fatalf("identity read %q %q, placed %q %q", got.Name, got.IDNumber, card.Name, card.IDNumber)
+	}
+
+	// The first frequent item, handled with whatever each material allows.
+	item := s.Frequent()[0]
+	if err := s.ChooseItem(item.Code); err != nil {
+		t.Fatal(err)
+	}
+	s.StartForm()
+	for _, f := range item.Form {
+		if s.Snapshot().Form[f.Key] != "" {
+			continue
+		}
+		switch f.Kind {
+		case kiosk.FieldMobile:
+			s.SetField(f.Key, "13800138000")
+		case kiosk.FieldChoice:
+			s.SetField(f.Key, f.Choices[0])
+		case kiosk.FieldBankCard, kiosk.FieldNumber:
+			s.SetField(f.Key, "6217001234567890")
+		case kiosk.FieldDate:
+			s.SetField(f.Key, "2026-11-23")
+		default:
+			if f.Required {
+				s.SetField(f.Key, "测试")
+			}
+		}
+	}
+	if !s.SubmitForm() {
+		t.Fatalf("form refused: %v", s.Snapshot().FieldErrors)
+	}
+	for i, m := range s.Snapshot().Materials {
+		if m.Mode != "" {
+			continue
+		}
+		switch {
+		case m.Spec.Committable:
+			if err := s.SetMaterialMode(i, kiosk.MaterialCommitted); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Sign([]byte("\x89PNG\r\n\x1a\n signature")); err != nil {
+				t.Fatal(err)
+			}
+		case m.Spec.Deferrable:
+			_ = s.SetMaterialMode(i, kiosk.MaterialDeferred)
+		default:
+			s.ScanMaterial(i)
+			waitFor(t, "scan", 60*time.Second, func() bool { return s.Snapshot().Materials[i].Mode == kiosk.MaterialScanned })
+		}
+	}
+	if err := s.Review(); err != nil {
+		t.Fatal(err)
+	}
+	s.Submit()
+	waitFor(t, "receipt", 30*time.Second, func() bool { return s.Snapshot().Screen == session.ScreenDone })
+	snap := s.Snapshot()
+	if snap.PrintErr != nil {
+		t.Fatalf("print: %v", snap.PrintErr)
+	}
+	no := snap.Receipt.AcceptanceNo
+	if term.Sims.Printer.LastReceipt() == nil {
+		t.Fatal("the printer simulator rendered no receipt")
+	}
+	// Durable before the receipt: the store has it.
+	sum, err := term.Store.FindByAcceptanceNo(context.Background(), no)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The relay delivers it to the emulator exactly once.
+	var got api.Received
+	waitFor(t, "upload", 30*time.Second, func() bool {
+		rec, err := term.Sims.Platform.Received()
+		if err != nil {
+			return false
+		}
+		for _, r := range rec {
+			if r.InstanceID == sum.InstanceID && r.Submitted {
+				got = r
+				return true
+			}
+		}
+		return false
+	})
+	if got.AcceptanceNo != no || len(got.Attachments) == 0 {
+		t.Errorf("platform holds %+v", got)
+	}
+	waitFor(t, "marked submitted", 10*time.Second, func() bool {
+		s, err := term.Store.FindByAcceptanceNo(context.Background(), no)
+		return err == nil && s.State.Synced()
+	})
+
+	s.OpenRating()
+	if err := s.Rate(kiosk.VerySatisfied, nil); err != nil {
+		t.Fatal(err)
+	}
+	snap = s.Snapshot()
+	if snap.Screen != session.ScreenEnd || snap.Identity != nil || len(snap.Form) != 0 || snap.Receipt != nil {
+		t.Fatalf("personal data left on screen: %+v", snap)
+	}
+}
+
+// TestOfflineThenOnline: with the link cut the application is queued and
+// the receipt printed; when the link returns it is delivered.
+func TestOfflineThenOnline(t *testing.T) {
+	term := start(t)
+	term.Sims.Net.Set(false)
+	card, _ := testcards.Get("resident")
+	_ = term.Sims.Reader.PlaceCard(card)
+	s := term.Session
+	waitFor(t, "card read", 10*time.Second, func() bool { return s.Snapshot().Screen == session.ScreenHome })
+	// An item with no required scans keeps this test short.
+	var code string
+	for _, it := range term.Catalog.Items {
+		ok := it.Kiosk
+		for _, m := range it.Materials {
+			if m.Required && !m.FromCard && !m.Committable && !m.Deferrable && m.ELicence == "" {
+				ok = false
+			}
+		}
+		if ok {
+			code = it.Code
+			break
+		}
+	}
+	if code == "" {
+		t.Skip("no item without required scans in the catalogue")
+	}
+	_ = s.ChooseItem(code)
+	s.StartForm()
+	it, _ := term.Catalog.Item(code)
+	for _, f := range it.Form {
+		if s.Snapshot().Form[f.Key] == "" && f.Required {
+			switch f.Kind {
+			case kiosk.FieldMobile:
+				s.SetField(f.Key, "13800138000")
+			case kiosk.FieldChoice:
+				s.SetField(f.Key, f.Choices[0])
+			case kiosk.FieldBankCard, kiosk.FieldNumber:
+				s.SetField(f.Key, "6217001234567890")
+			case kiosk.FieldDate:
+				s.SetField(f.Key, "2026-11-23")
+			default:
+				s.SetField(f.Key, "测试")
+			}
+		}
+	}
+	if !s.SubmitForm() {
+		t.Fatalf("form: %v", s.Snapshot().FieldErrors)
+	}
+	for i, m := range s.Snapshot().Materials {
+		if m.Mode == "" && m.Spec.Committable {
+			_ = s.SetMaterialMode(i, kiosk.MaterialCommitted)
+			_ = s.Sign([]byte("sig"))
+		} else if m.Mode == "" && m.Spec.Deferrable {
+			_ = s.SetMaterialMode(i, kiosk.MaterialDeferred)
+		}
+	}
+	if err := s.Review(); err != nil {
+		t.Fatal(err)
+	}
+	s.Submit()
+	waitFor(t, "receipt", 30*time.Second, func() bool { return s.Snapshot().Screen == session.ScreenDone })
+	no := s.Snapshot().Receipt.AcceptanceNo
+	time.Sleep(500 * time.Millisecond)
+	if sum, _ := term.Store.FindByAcceptanceNo(context.Background(), no); sum.State.Synced() {
+		t.Fatal("synced through a cut link")
+	}
+	term.Sims.Net.Set(true)
+	waitFor(t, "sync after the link returns", 30*time.Second, func() bool {
+		sum, err := term.Store.FindByAcceptanceNo(context.Background(), no)
+		return err == nil && sum.State.Synced()
+	})
+}

@@ -1,0 +1,120 @@
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/bianmin/kiosk/sync/api"
+	"github.com/bianmin/kiosk/sync/catalogsig"
+)
+
+// StatusCursor is the outbox cursor name of the status feed.
+const StatusCursor = "status"
+
+// PullCatalog fetches the signed catalogue and keeps it when its signature
+// holds, it has not expired and its version is newer than the one kept.
+// A rejected catalogue leaves the last good one in place.
+func (r *Relay) PullCatalog(ctx context.Context) error {
+	if r.cfg.CatalogKey == nil {
+		return nil
+	}
+	sc, err := r.p.Catalog(ctx)
+	r.observe(err)
+	if err != nil {
+		return fmt.Errorf("relay: %w", err)
+	}
+	_, held, err := r.out.LatestCatalog(ctx)
+	if err != nil {
+		return fmt.Errorf("relay: latest catalog: %w", err)
+	}
+	p, err := catalogsig.Verify(r.cfg.CatalogKey, sc, r.cfg.Now(), held)
+	if err != nil {
+		r.log.Warn("catalogue rejected", "held", held, "err", err)
+		return fmt.Errorf("relay: %w", err)
+	}
+	r.mu.Lock()
+	r.st.Catalog = max(held, p.Version)
+	r.mu.Unlock()
+	if p.Version == held {
+		return nil
+	}
+	raw, err := json.Marshal(sc)
+	if err != nil {
+		return err
+	}
+	if err := r.out.SaveCatalog(ctx, p.Version, raw); err != nil {
+		return fmt.Errorf("relay: save catalog: %w", err)
+	}
+	r.log.Info("catalogue updated", "version", p.Version, "expires", p.Expires)
+	if r.cfg.OnCatalog != nil {
+		r.cfg.OnCatalog(p.Version, p.Catalog)
+	}
+	return nil
+}
+
+// PullStatus reads the status feed from the kept cursor and applies each
+// event, moving the cursor only past events applied.
+func (r *Relay) PullStatus(ctx context.Context) error {
+	for {
+		cur, err := r.out.Cursor(ctx, StatusCursor)
+		if err != nil {
+			return fmt.Errorf("relay: cursor: %w", err)
+		}
+		page, err := r.p.Status(ctx, cur, 100)
+		r.observe(err)
+		if err != nil {
+			return fmt.Errorf("relay: %w", err)
+		}
+		for _, ev := range page.Events {
+			if err := r.out.ApplyStatus(ctx, ev.InstanceID, ev.State, ev.At, ev.Note); err != nil {
+				// An event the store cannot apply (unknown id, state not
+				// allowed) is logged and skipped, not retried for ever.
+				r.log.Warn("status event not applied", "instance", ev.InstanceID, "state", ev.State, "err", err)
+			}
+		}
+		if page.Next == cur || len(page.Events) == 0 {
+			return nil
+		}
+		if err := r.out.SetCursor(ctx, StatusCursor, page.Next); err != nil {
+			return fmt.Errorf("relay: set cursor: %w", err)
+		}
+	}
+}
+
+// SendRatings sends pending ratings (idempotent by instance id on the platform).
+func (r *Relay) SendRatings(ctx context.Context) error {
+	rs, err := r.out.PendingRatings(ctx, 50)
+	if err != nil {
+		return fmt.Errorf("relay: pending ratings: %w", err)
+	}
+	for _, rt := range rs {
+		_, err := r.p.SendRating(ctx, rt)
+		r.observe(err)
+		if err != nil {
+			return fmt.Errorf("relay: %w", err)
+		}
+		if err := r.out.MarkRatingSent(ctx, rt.InstanceID); err != nil {
+			return fmt.Errorf("relay: mark rating sent: %w", err)
+		}
+	}
+	return nil
+}
+
+// SendHeartbeat reports device states, queue depth and versions.
+func (r *Relay) SendHeartbeat(ctx context.Context) error {
+	depth, err := r.out.Depth(ctx)
+	if err != nil {
+		return fmt.Errorf("relay: depth: %w", err)
+	}
+	hb := api.Heartbeat{Terminal: r.cfg.Terminal, At: r.cfg.Now().UTC(), QueueDepth: depth, Versions: r.cfg.Versions}
+	if r.cfg.DeviceStates != nil {
+		hb.Devices = r.cfg.DeviceStates()
+	}
+	_, err = r.p.Heartbeat(ctx, hb)
+	r.observe(err)
+	if err != nil {
+		return fmt.Errorf("relay: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,380 @@
+package relay
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+
+	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/sync/api"
+	"github.com/bianmin/kiosk/sync/client"
+)
+
+var _ Platform = (*client.Client)(nil)
+
+// Platform is what the relay needs of the platform; *client.Client has it.
+type Platform interface {
+	PutApplication(ctx context.Context, a *kiosk.Application) (created bool, err error)
+	Upload(ctx context.Context, instanceID string, att kiosk.Attachment, r io.ReadSeeker, uploadPath string, progress client.ProgressFunc) error
+	Complete(ctx context.Context, instanceID string) (*api.CompleteResult, error)
+	Catalog(ctx context.Context) (*api.SignedCatalog, error)
+	Status(ctx context.Context, cursor string, limit int) (*api.StatusPage, error)
+	SendRating(ctx context.Context, r kiosk.Rating) (created bool, err error)
+	Heartbeat(ctx context.Context, hb api.Heartbeat) (*api.HeartbeatResult, error)
+}
+
+// Config tunes a Relay. Zero values take the defaults in brackets.
+type Config struct {
+	BackoffBase    time.Duration     // first retry delay ceiling [2 s]
+	BackoffCap     time.Duration     // largest retry delay ceiling [10 min]
+	PollEvery      time.Duration     // how often Serve looks for due applications [5 s]
+	CatalogEvery   time.Duration     // catalogue pull [1 h]
+	StatusEvery    time.Duration     // status feed pull [1 min]
+	RatingsEvery   time.Duration     // ratings send [1 min]
+	HeartbeatEvery time.Duration     // heartbeat [5 min]
+	CatalogKey     ed25519.PublicKey // verifies the signed catalogue; nil: catalogue pulling off
+	Terminal       string            // station code + terminal number, for heartbeats
+	Versions       map[string]string // reported in heartbeats
+	DeviceStates   func() []kiosk.DeviceStatus
+	OnProgress     func(Progress) // called after every acknowledged chunk (must not block)
+	OnCatalog      func(version int64, catalog json.RawMessage)
+	Now            func() time.Time // [time.Now]
+	Rand           func() float64   // uniform in [0,1) for jitter [math/rand/v2]
+}
+
+func (c *Config) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.BackoffBase, 2*time.Second)
+	def(&c.BackoffCap, 10*time.Minute)
+	def(&c.PollEvery, 5*time.Second)
+	def(&c.CatalogEvery, time.Hour)
+	def(&c.StatusEvery, time.Minute)
+	def(&c.RatingsEvery, time.Minute)
+	def(&c.HeartbeatEvery, 5*time.Minute)
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Float64
+	}
+}
+
+// Conn is the relay's view of the link to the platform.
+type Conn string
+
+// Link states.
+const (
+	Online  Conn = "online"
+	Offline Conn = "offline"
+	Syncing Conn = "syncing"
+)
+
+// Status is a snapshot of the relay for the UI, the dock and kioskctl.
+type Status struct {
+	Conn        Conn       `json:"conn"`
+	LastError   string     `json:"last_error,omitempty"` // no personal data
+	LastSuccess time.Time  `json:"last_success"`
+	Submitted   int        `json:"submitted"` // since start
+	Failed      int        `json:"failed"`    // attempts failed since start
+	Progress    []Progress `json:"progress"`
+	Catalog     int64      `json:"catalog_version"`
+}
+
+// Progress is one attachment's upload progress.
+type Progress struct {
+	InstanceID   string `json:"instance_id"`
+	AttachmentID string `json:"attachment_id"`
+	Sent         int64  `json:"sent"`
+	Size         int64  `json:"size"`
+}
+
+// Relay moves the outbox to the platform. Create with New.
+type Relay struct {
+	out Outbox
+	p   Platform
+	cfg Config
+	log *slog.Logger
+
+	drain sync.Mutex // one drain at a time
+
+	mu       sync.Mutex
+	st       Status
+	progress map[string]Progress // key instance/attachment
+	attempts map[string]int      // failed attempts per instance since start
+}
+
+// New makes a relay. logger nil discards.
+func New(out Outbox, p Platform, cfg Config, logger *slog.Logger) *Relay {
+	cfg.defaults()
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Relay{out: out, p: p, cfg: cfg, log: logger, st: Status{Conn: Offline},
+		progress: map[string]Progress{}, attempts: map[string]int{}}
+}
+
+// Backoff is the delay before retry number attempt (1 for the first retry):
+// full jitter, uniformly random in [0, min(cap, base·2^(attempt-1))).
+func Backoff(attempt int, base, cap time.Duration, rnd float64) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	ceil := cap
+	if attempt-1 < 40 {
+		if d := base << (attempt - 1); d > 0 && d < cap {
+			ceil = d
+		}
+	}
+	return time.Duration(rnd * float64(ceil))
+}
+
+// Status returns a snapshot.
+func (r *Relay) Status() Status {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.st
+	s.Progress = make([]Progress, 0, len(r.progress))
+	for _, p := range r.progress {
+		s.Progress = append(s.Progress, p)
+	}
+	sort.Slice(s.Progress, func(i, j int) bool {
+		a, b := s.Progress[i], s.Progress[j]
+		return a.InstanceID+a.AttachmentID < b.InstanceID+b.AttachmentID
+	})
+	return s
+}
+
+// Progress returns the upload progress of attachments in flight.
+func (r *Relay) Progress() []Progress { return r.Status().Progress }
+
+func (r *Relay) setConn(c Conn) {
+	r.mu.Lock()
+	r.st.Conn = c
+	r.mu.Unlock()
+}
+
+// observe records the outcome of a platform exchange for the link state.
+func (r *Relay) observe(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err == nil {
+		r.st.LastSuccess = r.cfg.Now()
+		if r.st.Conn == Offline {
+			r.st.Conn = Online
+		}
+		return
+	}
+	r.st.LastError = err.Error()
+	var se *client.StatusError
+	if !errors.As(err, &se) || errors.Is(err, client.ErrServer) {
+		r.st.Conn = Offline // transport failure, captive portal, 5xx
+	}
+}
+
+func (r *Relay) setProgress(p Progress) {
+	r.mu.Lock()
+	r.progress[p.InstanceID+"/"+p.AttachmentID] = p
+	r.mu.Unlock()
+	if r.cfg.OnProgress != nil {
+		r.cfg.OnProgress(p)
+	}
+}
+
+func (r *Relay) clearProgress(id string, atts []kiosk.Attachment) {
+	r.mu.Lock()
+	for _, a := range atts {
+		delete(r.progress, id+"/"+a.ID)
+	}
+	r.mu.Unlock()
+}
+
+// DrainOnce sends every application due now, one after the other (the
+// outbox gives the smallest first, so forms go before large attachments).
+// Each failure is recorded with its next attempt time; DrainOnce returns the
+// failures joined, or nil when every due application was submitted.
+func (r *Relay) DrainOnce(ctx context.Context) error {
+	r.drain.Lock()
+	defer r.drain.Unlock()
+	var errs []error
+	seen := map[string]bool{}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		a, err := r.out.NextDue(ctx, r.cfg.Now())
+		if errors.Is(err, ErrNoneDue) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("relay: next due: %w", err)
+		}
+		if seen[a.InstanceID] { // the outbox did not move it on: do not spin
+			break
+		}
+		seen[a.InstanceID] = true
+		r.setConn(Syncing)
+		if err := r.send(ctx, a); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err() // shutting down: not the application's fault
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", a.InstanceID, err))
+			r.fail(ctx, a.InstanceID, err)
+			continue
+		}
+		r.mu.Lock()
+		delete(r.attempts, a.InstanceID)
+		r.st.Submitted++
+		r.mu.Unlock()
+	}
+	r.mu.Lock()
+	if r.st.Conn == Syncing {
+		r.st.Conn = Online
+	}
+	r.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+func (r *Relay) fail(ctx context.Context, id string, err error) {
+	r.mu.Lock()
+	r.attempts[id]++
+	n := r.attempts[id]
+	r.st.Failed++
+	r.mu.Unlock()
+	d := Backoff(n, r.cfg.BackoffBase, r.cfg.BackoffCap, r.cfg.Rand())
+	if client.Permanent(err) {
+		d = r.cfg.BackoffCap // will not get better by itself; keep it visible, try rarely
+	}
+	msg := err.Error()
+	if len(msg) > 300 {
+		msg = msg[:300]
+	}
+	if merr := r.out.MarkFailed(ctx, id, msg, r.cfg.Now().Add(d)); merr != nil {
+		r.log.Error("mark failed", "instance", id, "err", merr)
+	}
+	r.log.Warn("send failed", "instance", id, "attempt", n, "retry_in", d.Round(time.Millisecond), "err", msg)
+}
+
+// send does one application: form, attachments, completion.
+func (r *Relay) send(ctx context.Context, a *kiosk.Application) error {
+	if err := r.out.MarkUploading(ctx, a.InstanceID); err != nil {
+		return fmt.Errorf("mark uploading: %w", err)
+	}
+	_, err := r.p.PutApplication(ctx, a)
+	r.observe(err)
+	if err != nil {
+		return err
+	}
+	defer r.clearProgress(a.InstanceID, a.Attachments)
+	for _, att := range a.Attachments {
+		if err := r.upload(ctx, a.InstanceID, att); err != nil {
+			return fmt.Errorf("attachment %s: %w", att.ID, err)
+		}
+	}
+	res, err := r.p.Complete(ctx, a.InstanceID)
+	r.observe(err)
+	if errors.Is(err, client.ErrIncomplete) {
+		// The platform lacks some attachment or holds bad bytes: start those
+		// uploads afresh next time.
+		var se *client.StatusError
+		var det api.IncompleteDetail
+		if errors.As(err, &se) && json.Unmarshal(se.Data, &det) == nil {
+			for _, id := range det.Missing {
+				r.out.SetUploadProgress(ctx, a.InstanceID, id, "", 0)
+			}
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if err := confirm(a, res); err != nil {
+		return err
+	}
+	if err := r.out.MarkSubmitted(ctx, a.InstanceID, res.SubmittedAt); err != nil {
+		return fmt.Errorf("mark submitted: %w", err)
+	}
+	r.log.Info("submitted", "instance", a.InstanceID, "attachments", len(a.Attachments))
+	return nil
+}
+
+// confirm checks the platform's receipt against what we hold.
+func confirm(a *kiosk.Application, res *api.CompleteResult) error {
+	got := map[string]api.AttachmentReceipt{}
+	for _, r := range res.Attachments {
+		got[r.ID] = r
+	}
+	for _, at := range a.Attachments {
+		r, ok := got[at.ID]
+		if !ok || r.SHA256 != at.SHA256 || r.Size != at.Size {
+			return fmt.Errorf("complete: platform confirmed attachment %s wrongly: %w", at.ID, client.ErrNotPlatform)
+		}
+	}
+	return nil
+}
+
+func (r *Relay) upload(ctx context.Context, id string, att kiosk.Attachment) error {
+	path, off, err := r.out.UploadProgress(ctx, id, att.ID)
+	if err != nil {
+		return fmt.Errorf("upload progress: %w", err)
+	}
+	r.setProgress(Progress{InstanceID: id, AttachmentID: att.ID, Sent: off, Size: att.Size})
+	f, err := r.out.OpenAttachment(ctx, id, att.ID)
+	if err != nil {
+		return fmt.Errorf("open attachment: %w", err)
+	}
+	defer f.Close()
+	err = r.p.Upload(ctx, id, att, f, path, func(p string, o int64) error {
+		r.observe(nil)
+		r.setProgress(Progress{InstanceID: id, AttachmentID: att.ID, Sent: o, Size: att.Size})
+		return r.out.SetUploadProgress(ctx, id, att.ID, p, o)
+	})
+	r.observe(err)
+	if errors.Is(err, client.ErrChecksum) {
+		r.out.SetUploadProgress(ctx, id, att.ID, "", 0) // start afresh next time
+	}
+	return err
+}
+
+// Serve runs the drain loop and the periodic pullers until ctx ends.
+func (r *Relay) Serve(ctx context.Context) error {
+	var wg sync.WaitGroup
+	every := func(d time.Duration, name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if err := f(ctx); err != nil && ctx.Err() == nil {
+					r.log.Warn(name, "err", err)
+				}
+				t := time.NewTimer(d)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-t.C:
+				}
+			}
+		}()
+	}
+	every(r.cfg.PollEvery, "drain", r.DrainOnce)
+	if r.cfg.CatalogKey != nil {
+		every(r.cfg.CatalogEvery, "catalog", r.PullCatalog)
+	}
+	every(r.cfg.StatusEvery, "status", r.PullStatus)
+	every(r.cfg.RatingsEvery, "ratings", r.SendRatings)
+	every(r.cfg.HeartbeatEvery, "heartbeat", r.SendHeartbeat)
+	wg.Wait()
+	return ctx.Err()
+}
