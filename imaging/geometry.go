@@ -119,7 +119,7 @@ func otsu(hist *[256]int) int {
 func histogram(g *image.Gray, r image.Rectangle) *[256]int {
 	var h [256]int
 	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for _, v := range g.Pix[g.PixOffset(r.Min.X, y) : g.PixOffset(r.Max.X, y)] {
+		for _, v := range g.Pix[g.PixOffset(r.Min.X, y):g.PixOffset(r.Max.X, y)] {
 			h[v]++
 		}
 	}
@@ -237,7 +237,7 @@ func estimateSkew(g *image.Gray, r image.Rectangle, maxDeg float64) float64 {
 	if r.Empty() {
 		return 0
 	}
-	f := max(1, r.Dx()/(analysisWidth*2))
+	f := max(1, (r.Dx()+analysisWidth*2-1)/(analysisWidth*2))
 	s := shrink(g.SubImage(r).(*image.Gray), f)
 	sb := s.Bounds()
 	t := otsu(histogram(s, sb))

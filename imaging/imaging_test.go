@@ -23,7 +23,7 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata")
 func TestEstimateSkew(t *testing.T) {
 	for _, skew := range []float64{-3.5, -1.2, 0, 0.8, 2.5, 4.5} {
 		t.Run(fmt.Sprint(skew), func(t *testing.T) {
-			img := sim.SamplePage(sim.PageSpec{DPI: 100, Skew: skew})
+			img := sim.SamplePage(sim.PageSpec{DPI: 80, Skew: skew})
 			r, _ := FindPage(img)
 			got := EstimateSkew(img, r, 5)
 			if math.Abs(got-skew) > 0.2 {
@@ -34,7 +34,7 @@ func TestEstimateSkew(t *testing.T) {
 }
 
 func TestFindPage(t *testing.T) {
-	for _, dpi := range []int{75, 150} {
+	for _, dpi := range []int{60, 100} {
 		img := sim.SamplePage(sim.PageSpec{DPI: dpi, Margin: 0.08})
 		r, bg := FindPage(img)
 		pw, ph := sim.PaperSize(dpi)
@@ -117,8 +117,8 @@ func mean(g *image.Gray, r image.Rectangle) float64 {
 }
 
 func TestEncodeJPEGFitsTarget(t *testing.T) {
-	img := sim.SamplePage(sim.PageSpec{DPI: 150, Skew: 0, Color: true})
-	for _, max := range []int{300 << 10, 30 << 10} {
+	img := sim.SamplePage(sim.PageSpec{DPI: 100, Skew: 0, Color: true})
+	for _, max := range []int{120 << 10, 12 << 10} {
 		data, q, scale, err := EncodeJPEG(img, max, 40)
 		if err != nil {
 			t.Fatal(err)

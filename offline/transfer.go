@@ -2,6 +2,7 @@ package offline
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -193,10 +194,12 @@ func readTransfer(r io.Reader, transferKey Key, fn func(fileID []byte, rec *tran
 		if size > MaxTransferFrame {
 			return fmt.Errorf("%w: frame of %d bytes", ErrTransfer, size)
 		}
-		sealed := make([]byte, size)
-		if _, err := io.ReadFull(br, sealed); err != nil {
+		// Grow as bytes arrive rather than trusting the length up front.
+		var frame bytes.Buffer
+		if n, _ := io.CopyN(&frame, br, int64(size)); n != int64(size) {
 			return fmt.Errorf("%w: cut short after %d applications", ErrTransfer, count)
 		}
+		sealed := frame.Bytes()
 		last := false
 		plain, err := sl.open(sealed, transferAD(fileID, index, false))
 		if err != nil {

@@ -108,12 +108,20 @@ func (u *UI) home(s session.Snapshot) fyne.CanvasObject {
 	cat := u.sess.Catalog()
 	search := u.primary(u.T("home.search"), u.sess.OpenSearch)
 
-	freq := container.NewGridWithColumns(2)
+	var names []string
+	for _, it := range u.sess.Frequent() {
+		names = append(names, it.Name)
+	}
+	freq := container.NewGridWithColumns(u.columnsFor(names, 2))
 	for _, it := range u.sess.Frequent() {
 		code := it.Code
 		freq.Add(u.tile(it.Name, func() { _ = u.sess.ChooseItem(code) }))
 	}
-	cats := container.NewGridWithColumns(3)
+	var catNames []string
+	for _, c := range cat.Categories {
+		catNames = append(catNames, c.Name)
+	}
+	cats := container.NewGridWithColumns(u.columnsFor(catNames, 3))
 	for _, c := range cat.Categories {
 		id := c.ID
 		if len(kioskItems(cat, id)) == 0 {
@@ -183,11 +191,10 @@ func (u *UI) category(s session.Snapshot) fyne.CanvasObject {
 }
 
 func (u *UI) search(s session.Snapshot) fyne.CanvasObject {
-	query := u.query
+	query := s.Query
 	results := s.Items
 	box := u.fieldRow(u.T("search.title"), query, nil, true, func() {})
 	run := func(q string) {
-		u.query = q
 		var codes []string
 		if u.opt.Search != nil && strings.TrimSpace(q) != "" {
 			codes = u.opt.Search.Search(q, 50)
@@ -226,7 +233,11 @@ func (u *UI) guide(s session.Snapshot) fyne.CanvasObject {
 		spoken = append(spoken, it.Name)
 		kv("guide.type", string(it.Type))
 		kv("guide.agency", it.Agency)
-		kv("guide.promised_limit", u.T("guide.days", it.PromisedLimitDays))
+		if it.PromisedLimitDays == 0 {
+			kv("guide.promised_limit", u.T("guide.immediate"))
+		} else {
+			kv("guide.promised_limit", u.T("guide.days", it.PromisedLimitDays))
+		}
 		kv("guide.legal_limit", u.T("guide.days", it.LegalLimitDays))
 		fee := u.T("guide.free")
 		if it.Fee.Charged {
@@ -322,7 +333,7 @@ func (u *UI) form(s session.Snapshot) fyne.CanvasObject {
 func (u *UI) choiceRow(f kiosk.FieldSpec, value string, err error) fyne.CanvasObject {
 	l := widget.NewLabel(f.Label)
 	l.TextStyle.Bold = true
-	grid := container.NewGridWithColumns(min(3, max(1, len(f.Choices))))
+	grid := container.NewGridWithColumns(u.columnsFor(append([]string{"√ "}, f.Choices...), min(3, max(1, len(f.Choices)))))
 	for _, c := range f.Choices {
 		c := c
 		text := c
@@ -390,7 +401,7 @@ func (u *UI) materials(s session.Snapshot) fyne.CanvasObject {
 			row = append(row, thumbs)
 		}
 		if m.Mode != kiosk.MaterialFromCard {
-			btns := container.NewGridWithColumns(3)
+			btns := container.NewGridWithColumns(u.columnsFor([]string{u.T("materials.rescan"), u.T("materials.commit"), u.T("materials.defer"), u.T("materials.elicence")}, 3))
 			scan := u.T("materials.scan")
 			if m.Mode == kiosk.MaterialScanned {
 				scan = u.T("materials.rescan")
@@ -536,7 +547,7 @@ func (u *UI) rate(s session.Snapshot) fyne.CanvasObject {
 	body = append(body, levels)
 	if d.level.NeedsFollowUp() {
 		body = append(body, u.para(u.T("rate.reasons")))
-		grid := container.NewGridWithColumns(2)
+		grid := container.NewGridWithColumns(u.columnsFor(kiosk.LowRatingReasons, 2))
 		for _, r := range kiosk.LowRatingReasons {
 			r := r
 			text := r
@@ -604,7 +615,7 @@ func (u *UI) progress(s session.Snapshot) fyne.CanvasObject {
 		st := u.para(p.State.Label() + " · " + where)
 		st.Importance = widget.HighImportance
 		body = append(body, widget.NewSeparator(), u.para(p.ItemName), st,
-			u.caption(u.T("done.acceptance_no", p.AcceptanceNo)+"  "+u.T("progress.created", p.Created.Format("2006-01-02 15:04"))))
+			u.caption(u.T("done.acceptance_no", p.AcceptanceNo)+"  "+u.T("progress.created", p.Created.In(ChinaTime).Format("2006-01-02 15:04"))))
 	}
 	body = append(body, pager)
 	return u.page_(vbox(body...), u.bottom(true, nil))

@@ -12,7 +12,6 @@ import (
 type SignaturePad interface {
 	fyne.CanvasObject
 	PNG() ([]byte, error)
-	Clear()
 	IsEmpty() bool
 }
 
@@ -31,7 +30,6 @@ func (u *UI) sign(s session.Snapshot) fyne.CanvasObject {
 	}
 	pad := u.opt.NewSignaturePad()
 	box := container.NewGridWrap(fyne.NewSize(1000, 420), pad)
-	clear := widget.NewButton(u.T("sign.clear"), func() { pad.Clear(); u.sess.Touch() })
 	done := u.primary(u.T("sign.done"), func() {
 		if pad.IsEmpty() {
 			errText.SetText(u.T("sign.empty"))
@@ -45,6 +43,6 @@ func (u *UI) sign(s session.Snapshot) fyne.CanvasObject {
 			errText.SetText(u.errorText(err))
 		}
 	})
-	body = append(body, container.NewCenter(box), errText, clear)
+	body = append(body, container.NewCenter(box), errText)
 	return u.page_(vbox(body...), u.bottom(true, done))
 }

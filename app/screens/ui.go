@@ -8,7 +8,10 @@ package screens
 
 import (
 	"image/color"
+	"log/slog"
+	"os"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -60,7 +63,6 @@ type UI struct {
 	voiceOn bool
 	rating  *ratingDraft
 	manual  manualDraft
-	query   string
 	// OnRendered is called after each render (tests and screenshots).
 	OnRendered func(session.Screen)
 }
@@ -79,6 +81,10 @@ func New(win fyne.Window, sess *session.Session, opt Options) *UI {
 	u.Render(sess.Snapshot())
 	return u
 }
+
+// ChinaTime is the zone times are shown in, whatever the machine's zone:
+// receipts and screens must agree (China has one zone, UTC+8, no DST).
+var ChinaTime = time.FixedZone("CST", 8*3600)
 
 // T translates a key.
 func (u *UI) T(key string, args ...any) string { return u.tr.T(key, args...) }
@@ -100,6 +106,9 @@ func (u *UI) Render(s session.Snapshot) {
 		content = container.NewStack(content, u.warning(s))
 	}
 	u.win.SetContent(content)
+	if min, size := content.MinSize(), u.win.Canvas().Size(); min.Width > size.Width+1 || os.Getenv("KIOSK_DEBUG_LAYOUT") != "" {
+		slog.Warn("screen wider than the window", "screen", string(s.Screen), "min_width", min.Width, "width", size.Width, "scale", u.win.Canvas().Scale())
+	}
 	if u.OnRendered != nil {
 		u.OnRendered(s.Screen)
 	}
@@ -335,4 +344,26 @@ func (m minHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		o.Resize(size)
 		o.Move(fyne.NewPos(0, 0))
 	}
+}
+
+// columnsFor returns how many columns of buttons with these labels fit the
+// window side by side, at most max: long labels in 长辈模式 get one column
+// rather than pushing the screen wider than the display.
+func (u *UI) columnsFor(labels []string, max int) int {
+	width := u.win.Canvas().Size().Width
+	if width <= 0 {
+		width = 1080
+	}
+	size := u.th.Size(fynetheme.SizeNameText)
+	pad := u.th.Size(fynetheme.SizeNameInnerPadding)*2 + u.th.Size(fynetheme.SizeNamePadding)*3
+	widest := float32(0)
+	for _, l := range labels {
+		widest = fyne.Max(widest, fyne.MeasureText(l, size, fyne.TextStyle{}).Width+pad)
+	}
+	usable := width - 4*u.th.Size(fynetheme.SizeNamePadding)
+	n := max
+	for n > 1 && float32(n)*widest > usable {
+		n--
+	}
+	return n
 }

@@ -200,11 +200,6 @@ func (ix *Index) Results(query string, limit int) []Result {
 			break
 		}
 	}
-	type hit struct {
-		i     int
-		score int
-		key   int64
-	}
 	var hits []hit
 	m := &matcher{}
 	if han {
@@ -241,7 +236,21 @@ func (ix *Index) Results(query string, limit int) []Result {
 		key |= int64((1 << 29) - 1 - hits[k].i)
 		hits[k].key = key
 	}
-	slices.SortFunc(hits, func(a, b hit) int { return cmp.Compare(b.key, a.key) })
+	byKey := func(a, b hit) int { return cmp.Compare(b.key, a.key) }
+	if limit > 0 && len(hits) > 2*limit {
+		// Keep the best limit hits in a min-heap instead of sorting them all.
+		h := hits[:limit]
+		slices.SortFunc(h, func(a, b hit) int { return cmp.Compare(a.key, b.key) })
+		for _, x := range hits[limit:] {
+			if x.key <= h[0].key {
+				continue
+			}
+			h[0] = x
+			siftDown(h)
+		}
+		hits = h
+	}
+	slices.SortFunc(hits, byKey)
 	if limit > 0 && len(hits) > limit {
 		hits = hits[:limit]
 	}
@@ -266,6 +275,32 @@ func pinyinQuery(s string) string {
 		}
 	}
 	return b.String()
+}
+
+type hit struct {
+	i     int // index in Index.docs
+	score int
+	key   int64 // sort key, larger is better
+}
+
+// siftDown restores the min-heap property (by key) after h[0] changed.
+func siftDown(h []hit) {
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && h[r].key < h[l].key {
+			m = r
+		}
+		if h[i].key <= h[m].key {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
 }
 
 func scoreHan(d *doc, q string) int {

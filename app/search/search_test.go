@@ -101,3 +101,17 @@ func TestRanking(t *testing.T) {
 		t.Errorf("limit ignored: %v", got)
 	}
 }
+
+func TestLimitKeepsBest(t *testing.T) {
+	// The bounded selection must return the same first results as a full sort.
+	ix := New(genDocs(2000))
+	for _, q := range []string{"z", "yl", "s", "养老", "bao"} {
+		all := ix.Search(q, 0)
+		for _, n := range []int{1, 5, 50} {
+			got := ix.Search(q, n)
+			if !slices.Equal(got, all[:min(n, len(all))]) {
+				t.Errorf("Search(%q, %d) = %v, want %v", q, n, got, all[:min(n, len(all))])
+			}
+		}
+	}
+}

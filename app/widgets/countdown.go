@@ -28,6 +28,7 @@ type Countdown struct {
 	expired   bool
 	label     *widget.Label
 	more      *key
+	box       *fyne.Container
 }
 
 // NewCountdown starts at total; each tap on 延长时间 adds extend.
@@ -36,6 +37,7 @@ func NewCountdown(total, extend time.Duration) *Countdown {
 	c.label.TextStyle.Bold = true
 	c.more = newKey(LabelMoreTime, fyne.NewSize(200, 80), c.MoreTime)
 	c.more.Importance = widget.HighImportance
+	c.box = container.NewHBox(c.label, c.more)
 	c.ExtendBaseWidget(c)
 	c.show()
 	return c
@@ -74,9 +76,9 @@ func (c *Countdown) Tick() {
 		return
 	}
 	c.remaining = max(c.remaining-time.Second, 0)
+	c.expired = c.remaining == 0
 	c.show()
-	if c.remaining == 0 {
-		c.expired = true
+	if c.expired {
 		if c.OnExpired != nil {
 			c.OnExpired()
 		}
@@ -103,9 +105,10 @@ func (c *Countdown) show() {
 	secs := int((c.remaining + time.Second - 1) / time.Second)
 	c.label.SetText(fmt.Sprintf("还剩 %d 秒", secs))
 	setEnabled(&c.more.Button, !c.expired)
+	c.box.Refresh() // re-lay out: the label's width changed
 }
 
 // CreateRenderer implements fyne.Widget.
 func (c *Countdown) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewHBox(c.label, c.more))
+	return widget.NewSimpleRenderer(c.box)
 }

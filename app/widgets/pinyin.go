@@ -34,6 +34,7 @@ type PinyinKeyboard struct {
 	next      *key
 	buffer    *widget.Label
 	pageLabel *widget.Label
+	header    *fyne.Container
 }
 
 // NewPinyinKeyboard returns a keyboard typing into target, limiting the
@@ -99,6 +100,7 @@ func (k *PinyinKeyboard) build() {
 	k.buffer = widget.NewLabel("")
 	k.buffer.TextStyle.Bold = true
 	k.pageLabel = widget.NewLabel("")
+	k.header = container.NewBorder(nil, nil, nil, k.pageLabel, k.buffer)
 }
 
 func (k *PinyinKeyboard) text() string { return k.target.Text() }
@@ -178,6 +180,7 @@ func (k *PinyinKeyboard) refresh() {
 	}
 	setEnabled(&k.prev.Button, p > 1)
 	setEnabled(&k.next.Button, p < n)
+	k.header.Refresh() // re-lay out: the labels' widths changed
 }
 
 func setEnabled(b *widget.Button, on bool) {
@@ -202,9 +205,9 @@ func (k *PinyinKeyboard) CreateRenderer() fyne.WidgetRenderer {
 	for _, c := range k.cands {
 		cands = append(cands, c)
 	}
-	bar := container.NewBorder(nil, nil, k.prev, container.NewHBox(k.pageLabel, k.next), container.NewGridWithColumns(len(cands), cands...))
+	bar := container.NewBorder(nil, nil, k.prev, k.next, container.NewGridWithColumns(len(cands), cands...))
 	return widget.NewSimpleRenderer(container.NewVBox(
-		k.buffer,
+		k.header,
 		bar,
 		row("qwertyuiop"),
 		row("asdfghjkl"),

@@ -36,6 +36,8 @@ type Client struct {
 
 	// Stale counts replies dropped as late answers to earlier commands.
 	Stale int
+
+	wbroken error // a write that never completed
 }
 
 // NewClient starts reading rw.
@@ -153,8 +155,26 @@ func (c *Client) Do(ctx context.Context, cmd Command, data []byte) (Reply, error
 	if c.cr.err != nil {
 		return Reply{}, fmt.Errorf("%s: %w", cmd.Name, c.cr.err)
 	}
-	if _, err := c.w.Write(EncodeCommand(cmd, data)); err != nil {
-		return Reply{}, fmt.Errorf("%s: write: %w", cmd.Name, err)
+	if c.wbroken != nil {
+		return Reply{}, fmt.Errorf("%s: %w", cmd.Name, c.wbroken)
+	}
+	// The write runs aside so that a stream that never accepts it (a pty
+	// nobody reads, a pipe) cannot hold the caller past ctx. A write left
+	// hanging breaks the Client for good: the Service then reopens.
+	wdone := make(chan error, 1)
+	frame := EncodeCommand(cmd, data)
+	go func() {
+		_, err := c.w.Write(frame)
+		wdone <- err
+	}()
+	select {
+	case err := <-wdone:
+		if err != nil {
+			return Reply{}, fmt.Errorf("%s: write: %w", cmd.Name, err)
+		}
+	case <-ctx.Done():
+		c.wbroken = fmt.Errorf("%w: write did not complete", ErrClosed)
+		return Reply{}, fmt.Errorf("%s: write: %w: %w", cmd.Name, ErrTimeout, ctx.Err())
 	}
 	c.cr.ctx = ctx
 	defer func() { c.cr.ctx = nil }()

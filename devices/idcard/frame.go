@@ -133,7 +133,7 @@ func NewReceiver(r io.Reader) *Receiver {
 // Reset discards buffered bytes (stale replies after a timeout).
 func (rc *Receiver) Reset() {
 	rc.Skipped += len(rc.buf)
-	rc.buf = rc.buf[:0]
+	rc.buf = nil
 }
 
 // Buffered returns the number of bytes held but not yet consumed.
@@ -199,7 +199,7 @@ func (rc *Receiver) scan() (body []byte, err error, ok bool) {
 			return nil, ErrChecksum, true
 		}
 		body = bytes.Clone(frame[headerLen : len(frame)-1])
-		rc.buf = append(rc.buf[:0], rc.buf[headerLen+n:]...)
+		rc.buf = rc.buf[headerLen+n:]
 		return body, nil, true
 	}
 }
@@ -209,5 +209,5 @@ func (rc *Receiver) drop(n int) {
 		return
 	}
 	rc.Skipped += n
-	rc.buf = append(rc.buf[:0], rc.buf[n:]...)
+	rc.buf = rc.buf[n:] // no copy: append reallocates when capacity runs out
 }

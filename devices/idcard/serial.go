@@ -16,10 +16,18 @@ import (
 // reading goroutine notices Close promptly.
 const serialReadTimeout = 100 * time.Millisecond
 
-// SerialOpener opens path at baud (0: 115200) for the Service.
+// SerialOpener opens path at baud for the Service. With baud 0 every open
+// probes the rates of Bauds first (ProbeBaud).
 func SerialOpener(path string, baud int) Opener {
 	return func(ctx context.Context) (io.ReadWriteCloser, error) {
-		p, err := serialport.Open(serialport.Config{Path: path, Baud: baud, ReadTimeout: serialReadTimeout})
+		b := baud
+		if b == 0 {
+			var err error
+			if b, err = ProbeBaud(ctx, path); err != nil {
+				return nil, err
+			}
+		}
+		p, err := serialport.Open(serialport.Config{Path: path, Baud: b, ReadTimeout: serialReadTimeout})
 		if err != nil {
 			return nil, err
 		}

@@ -23,6 +23,10 @@ type ServiceConfig struct {
 	MinBackoff     time.Duration // after an open failure; default 200 ms
 	MaxBackoff     time.Duration // default 5 s
 	MaxFailures    int           // consecutive transport failures before reopening; default 3
+	// RemovalPolls is how many find-card answers of "no card" in a row
+	// mean the card was taken away; default 2, so that a reader that
+	// answers 80 once while the card lies still does not cause a re-read.
+	RemovalPolls int
 }
 
 func (c *ServiceConfig) defaults() {
@@ -38,6 +42,9 @@ func (c *ServiceConfig) defaults() {
 	def(&c.MaxBackoff, 5*time.Second)
 	if c.MaxFailures <= 0 {
 		c.MaxFailures = 3
+	}
+	if c.RemovalPolls <= 0 {
+		c.RemovalPolls = 2
 	}
 }
 
@@ -169,12 +176,12 @@ func (s *Service) session(ctx context.Context, rwc io.ReadWriteCloser) (healthy 
 		return false
 	}
 	s.emit(ctx, Event{State: kiosk.DeviceReady})
-	delivered := false // the card on the reader has been read
+	var pl placement
 	failures := 0
 	tick := time.NewTicker(s.cfg.PollInterval)
 	defer tick.Stop()
 	for {
-		err := s.poll(ctx, c, &delivered)
+		err := s.poll(ctx, c, &pl)
 		var se *StatusError
 		switch {
 		case ctx.Err() != nil:
@@ -206,17 +213,29 @@ func (s *Service) session(ctx context.Context, rwc io.ReadWriteCloser) (healthy 
 	}
 }
 
-func (s *Service) poll(ctx context.Context, c *Client, delivered *bool) error {
+// placement tracks the card on the reader.
+type placement struct {
+	delivered bool // the card on the reader has been read
+	absent    int  // consecutive no-card answers
+}
+
+func (s *Service) poll(ctx context.Context, c *Client, pl *placement) error {
 	cctx, cancel := s.cmdCtx(ctx, s.cfg.CommandTimeout)
 	err := c.FindCard(cctx)
 	cancel()
 	if errors.Is(err, ErrNoCard) {
-		*delivered = false
-		s.emit(ctx, Event{State: kiosk.DeviceReady})
+		if pl.absent++; pl.absent >= s.cfg.RemovalPolls || !pl.delivered {
+			pl.delivered = false
+			s.emit(ctx, Event{State: kiosk.DeviceReady})
+		}
 		return nil
 	}
-	if err != nil || *delivered {
+	if err != nil {
 		return err
+	}
+	pl.absent = 0
+	if pl.delivered {
+		return nil
 	}
 	cctx, cancel = s.cmdCtx(ctx, s.cfg.CommandTimeout)
 	err = c.SelectCard(cctx)
@@ -230,7 +249,7 @@ func (s *Service) poll(ctx context.Context, c *Client, delivered *bool) error {
 	if err != nil {
 		return err
 	}
-	*delivered = true
+	pl.delivered = true
 	s.log.Info("idcard read", "card_type", id.CardType, "id", kiosk.MaskID(id.IDNumber))
 	s.emit(ctx, Event{State: kiosk.DeviceCardPresent, Identity: id})
 	return nil

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -220,6 +221,16 @@ func TestService(t *testing.T) {
 	if p.r.Reads() != 1 {
 		t.Errorf("card read %d times while left on the reader", p.r.Reads())
 	}
+	// a reader that misses the card every other poll: still one read
+	p.r.SetFaults(sim.Faults{FlakyFind: true})
+	reads := p.r.Reads()
+	for n := p.r.Commands(); p.r.Commands() < n+20; {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if p.r.Reads() != reads {
+		t.Errorf("flaky find caused %d re-reads", p.r.Reads()-reads)
+	}
+	p.r.SetFaults(sim.Faults{})
 	p.r.RemoveCard()
 	next(t, ev, kiosk.DeviceReady)
 	p.r.PlaceCard(card(t, "resident"))
@@ -274,3 +285,126 @@ func TestService(t *testing.T) {
 type tlog struct{ t *testing.T }
 
 func (l tlog) Write(p []byte) (int, error) { l.t.Log(string(p)); return len(p), nil }
+
+// noise is a reader that answers every write with random bytes, some of
+// them preambles with absurd or truncated frames.
+type noise struct {
+	mu  sync.Mutex
+	out []byte
+	n   uint32
+}
+
+func (z *noise) Write(p []byte) (int, error) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	for i := 0; i < 300; i++ {
+		z.n = z.n*1664525 + 1013904223
+		b := byte(z.n >> 24)
+		if b < 8 {
+			z.out = append(z.out, 0xAA, 0xAA, 0xAA, 0x96, 0x69, byte(z.n>>16)&7, byte(z.n>>8))
+		}
+		z.out = append(z.out, b)
+	}
+	return len(p), nil
+}
+
+func (z *noise) Read(p []byte) (int, error) {
+	time.Sleep(time.Millisecond)
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	n := copy(p, z.out)
+	z.out = z.out[n:]
+	return n, nil
+}
+
+func (z *noise) Close() error { return nil }
+
+func TestServiceSurvivesNoise(t *testing.T) {
+	s := idcard.NewService(func(context.Context) (io.ReadWriteCloser, error) { return &noise{}, nil },
+		idcard.ServiceConfig{PollInterval: time.Millisecond, CommandTimeout: 20 * time.Millisecond, MinBackoff: time.Millisecond}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	done := make(chan error)
+	go func() { done <- s.Serve(ctx) }()
+	for {
+		select {
+		case ev := <-s.Events():
+			if ev.Identity != nil {
+				t.Fatalf("identity from noise: %+v", ev.Identity)
+			}
+		case err := <-done:
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Serve: %v", err)
+			}
+			return
+		case <-time.After(10 * time.Second):
+			t.Fatal("Serve hangs")
+		}
+	}
+}
+
+type lockedBuf struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b = append(l.b, p...)
+	return len(p), nil
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return string(l.b)
+}
+
+func TestServiceLogsNoPersonalData(t *testing.T) {
+	var buf lockedBuf
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	p := &plug{r: sim.New(sim.Config{}), plugged: true}
+	s := idcard.NewService(p.open, idcard.ServiceConfig{PollInterval: 5 * time.Millisecond}, logger)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Serve(ctx)
+	id := card(t, "resident")
+	p.r.PlaceCard(id)
+	next(t, s.Events(), kiosk.DeviceCardPresent)
+	p.r.SetFaults(sim.Faults{ReadSW3: 0x41})
+	p.r.RemoveCard()
+	next(t, s.Events(), kiosk.DeviceReady)
+	cancel()
+	out := buf.String()
+	if !strings.Contains(out, "idcard read") {
+		t.Fatalf("nothing logged: %s", out)
+	}
+	for _, secret := range []string{id.Name, id.IDNumber, id.Address, "1990"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log holds %q:\n%s", secret, out)
+		}
+	}
+}
+
+// stuckWriter accepts no write until closed, like a pty nobody reads.
+type stuckWriter struct{ closed chan struct{} }
+
+func (s stuckWriter) Read([]byte) (int, error)  { <-s.closed; return 0, io.EOF }
+func (s stuckWriter) Write([]byte) (int, error) { <-s.closed; return 0, io.ErrClosedPipe }
+
+func TestClientWriteHonoursDeadline(t *testing.T) {
+	s := stuckWriter{make(chan struct{})}
+	defer close(s.closed)
+	c := idcard.NewClient(s)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := c.FindCard(ctx); !errors.Is(err, idcard.ErrTimeout) {
+		t.Fatalf("FindCard: %v", err)
+	}
+	// the Client is now broken: the next call fails at once
+	if err := c.FindCard(context.Background()); !errors.Is(err, idcard.ErrClosed) {
+		t.Fatalf("after stuck write: %v", err)
+	}
+}

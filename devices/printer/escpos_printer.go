@@ -15,7 +15,7 @@ import (
 // Config configures an ESC/POS receipt printer.
 type Config struct {
 	Profile       escpos.Profile `toml:"profile"`
-	RasterQR      bool           `toml:"raster_qr"` // draw QR codes here even if the printer has a QR engine
+	RasterQR      bool           `toml:"raster_qr"`      // draw QR codes here even if the printer has a QR engine
 	StatusTimeout time.Duration  `toml:"status_timeout"` // default 1 s
 	// JobTimeout bounds the status check after a job, while the printer
 	// may still be working through its buffer; default 10 s.
@@ -99,7 +99,10 @@ func (p *ESCPOS) PrintRaw(ctx context.Context, data []byte) error {
 	if !CanPrint(st.State) {
 		return &StateError{Status: st}
 	}
-	if err := writeCtx(ctx, p.rw, data); err != nil {
+	if n, err := writeCtx(ctx, p.rw, data); err != nil {
+		if n > 0 && n < len(data) && ctx.Err() != nil {
+			p.resync()
+		}
 		return fmt.Errorf("printer: write: %w", err)
 	}
 	jt := p.cfg.JobTimeout
@@ -118,9 +121,21 @@ func (p *ESCPOS) PrintRaw(ctx context.Context, data []byte) error {
 
 type writeDeadliner interface{ SetWriteDeadline(time.Time) error }
 
+// resync brings a printer left inside a command by an aborted job back to a
+// known state: enough zero bytes to complete the largest raster band or QR
+// data we send (NULs are ignored as text), then ESC @. Without it the next
+// DLE EOT would be swallowed as data and the printer would look unplugged.
+func (p *ESCPOS) resync() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	prof := p.cfg.Profile
+	pad := make([]byte, max(prof.BandRows*((prof.Dots+7)/8), 7100)+8)
+	writeCtx(ctx, p.rw, append(pad, escpos.ESC, '@'))
+}
+
 // writeCtx writes in chunks, checking ctx between them and using write
-// deadlines where the stream has them.
-func writeCtx(ctx context.Context, w io.Writer, data []byte) error {
+// deadlines where the stream has them. It returns how much was written.
+func writeCtx(ctx context.Context, w io.Writer, data []byte) (int, error) {
 	const chunk = 4096
 	wd, hasDL := w.(writeDeadliner)
 	if hasDL {
@@ -132,16 +147,18 @@ func writeCtx(ctx context.Context, w io.Writer, data []byte) error {
 			}
 		}
 	}
+	total := 0
 	for len(data) > 0 {
 		if err := ctx.Err(); err != nil {
-			return err
+			return total, err
 		}
 		n := min(chunk, len(data))
 		m, err := w.Write(data[:n])
+		total += m
 		if err != nil {
-			return err
+			return total, err
 		}
 		data = data[m:]
 	}
-	return nil
+	return total, nil
 }

@@ -13,11 +13,11 @@ import (
 var PrintZone = time.FixedZone("CST", 8*3600)
 
 // Wrap breaks s into lines of at most cols display columns (CJK = 2,
-// ASCII = 1). Existing newlines are kept. Closing punctuation is never put
-// at the start of a line: it stays on the previous one, one column over.
+// ASCII = 1). Existing newlines are kept. Closing punctuation never starts
+// a line: the character before it moves down with it.
 func Wrap(s string, cols int) []string {
-	if cols < 2 {
-		cols = 2
+	if cols < 4 {
+		cols = 4
 	}
 	var out []string
 	for _, para := range strings.Split(s, "\n") {
@@ -25,9 +25,15 @@ func Wrap(s string, cols int) []string {
 		w := 0
 		for _, r := range para {
 			rw := escpos.DisplayWidth(string(r))
-			if w+rw > cols && len(line) > 0 && !strings.ContainsRune("，。、；：！？）》」』,.;:!?)", r) {
+			if w+rw > cols && len(line) > 0 {
+				var carry []rune
+				if strings.ContainsRune(closing, r) && len(line) > 1 {
+					carry = []rune{line[len(line)-1]}
+					line = line[:len(line)-1]
+				}
 				out = append(out, string(line))
-				line, w = line[:0:0], 0
+				line = append(line[:0:0], carry...)
+				w = escpos.DisplayWidth(string(carry))
 			}
 			line = append(line, r)
 			w += rw
@@ -36,6 +42,9 @@ func Wrap(s string, cols int) []string {
 	}
 	return out
 }
+
+// closing is punctuation that must not start a line.
+const closing = "，。、；：！？）》」』】,.;:!?)"
 
 // Encode lays receipt r out for profile p and returns the ESC/POS bytes.
 // font (may be nil) is used for characters the printer cannot print.

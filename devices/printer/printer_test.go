@@ -73,7 +73,8 @@ func TestWrap(t *testing.T) {
 		{"一二三四五", 4, []string{"一二", "三四", "五"}},
 		{"一二三", 5, []string{"一二", "三"}},
 		{"ab一二", 4, []string{"ab一", "二"}},
-		{"一二。三", 4, []string{"一二。", "三"}},
+		{"一二。三", 4, []string{"一", "二。", "三"}},
+		{"一二三四五。", 10, []string{"一二三四", "五。"}},
 		{"a\nb", 4, []string{"a", "b"}},
 		{"", 4, []string{""}},
 	}
@@ -410,5 +411,43 @@ func TestServiceUnplugSpoolReprint(t *testing.T) {
 	}
 	if pl.opens < 2 {
 		t.Errorf("transport opened %d times, want a reopen", pl.opens)
+	}
+}
+
+// cancelAfter cancels its context once n bytes have gone through.
+type cancelAfter struct {
+	net.Conn
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Write(p []byte) (int, error) {
+	m, err := c.Conn.Write(p)
+	c.n -= m
+	if c.n <= 0 {
+		c.cancel()
+	}
+	return m, err
+}
+
+// An aborted job must not leave the printer inside a raster command, where
+// it would swallow the next status query and look unplugged.
+func TestAbortedJobResyncs(t *testing.T) {
+	s := newSim(t, sim.Config{})
+	conn := pipeSim(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	rw := &cancelAfter{Conn: conn, n: 12 + 4096, cancel: cancel} // after the status query and one chunk
+	p := printer.NewESCPOS(rw, printer.Config{Profile: escpos.Profile80, RasterQR: true})
+	data, err := printer.Encode(sampleReceipt(), escpos.Profile80, nil, true)
+	if err != nil || len(data) <= 4096 {
+		t.Fatalf("need a long job: %d bytes, %v", len(data), err)
+	}
+	if err := p.PrintRaw(ctx, data); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	rw.n = 1 << 30
+	st, err := p.Status(context.Background())
+	if err != nil || st.State != kiosk.DeviceReady {
+		t.Fatalf("after aborted job: %+v %v", st, err)
 	}
 }

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	kiosk "github.com/bianmin/kiosk"
+	"github.com/google/uuid"
 )
 
 // Spooled is a receipt that could not be printed, kept for reprinting. The

@@ -104,7 +104,7 @@ func cat(parts ...[]ev) []ev {
 
 func TestTranslator(t *testing.T) {
 	const (
-		kH, kT, kP, kS, kSlash, kColon, kDot, kC, kI, kD = 35, 20, 25, 31, 53, 39, 52, 46, 23, 32
+		kH, kT, kP, kS, kSlash, kColon, kDot, kC, kI, kD     = 35, 20, 25, 31, 53, 39, 52, 46, 23, 32
 		k1, k2, k0, kMinus, kEnter, kKPEnter, kCaps, kRShift = 2, 3, 11, 12, 28, 96, 58, 54
 	)
 	tests := []struct {

@@ -30,7 +30,9 @@ func (a *storeAdapter) Enqueue(ctx context.Context, app *kiosk.Application, file
 	return a.st.Enqueue(ctx, app, files)
 }
 
-func (a *storeAdapter) SaveRating(ctx context.Context, r kiosk.Rating) error { return a.st.SaveRating(ctx, r) }
+func (a *storeAdapter) SaveRating(ctx context.Context, r kiosk.Rating) error {
+	return a.st.SaveRating(ctx, r)
+}
 
 func (a *storeAdapter) Progress(ctx context.Context, idNumber, acceptanceNo string) ([]session.ProgressLine, error) {
 	var sums []offline.Summary

@@ -223,7 +223,7 @@ func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir
 	ccfg := client.Config{BaseURL: url, CertFile: cfg.Platform.CertFile, KeyFile: cfg.Platform.KeyFile,
 		CAFile: cfg.Platform.CAFile, Timeout: cfg.Platform.Timeout.Duration}
 	if cfg.Platform.RateLimit != "" {
-		bits, err := platformsim.ParseRate(cfg.Platform.RateLimit)
+		bits, err := client.ParseRate(cfg.Platform.RateLimit)
 		if err != nil {
 			return fmt.Errorf("terminal: platform rate_limit: %w", err)
 		}

@@ -19,14 +19,14 @@ CREATE TABLE applications (
 	total_size      INTEGER NOT NULL,
 	test            INTEGER NOT NULL DEFAULT 0,
 	id_blind        TEXT              -- HMAC-SHA256 of the applicant's ID number; NULL once purged
-) WITHOUT ROWID;
+); -- a rowid table: rows carry a ~1 KiB payload, too big for WITHOUT ROWID
 
 -- The relay's NextDue walks this in size order and stops at the first due row.
 CREATE INDEX applications_due ON applications(total_size, next_attempt_at)
 	WHERE state IN ('queued', 'uploading');
+-- List by state, Stats and the daily Purge (which filters final_at among the finished).
 CREATE INDEX applications_state ON applications(state, created_at);
 CREATE INDEX applications_blind ON applications(id_blind) WHERE id_blind IS NOT NULL;
-CREATE INDEX applications_final ON applications(final_at) WHERE final_at > 0;
 
 CREATE TABLE attachments (
 	instance_id   TEXT NOT NULL REFERENCES applications(instance_id) ON DELETE CASCADE,

@@ -71,17 +71,23 @@ func Verify(pub ed25519.PublicKey, sc *api.SignedCatalog, now time.Time, held in
 	return &p, nil
 }
 
+// PEM block types of the key files.
+const (
+	privType = "BMK CATALOG PRIVATE KEY"
+	pubType  = "BMK CATALOG PUBLIC KEY"
+)
+
 // GenerateKey writes a new private key to path (PEM, mode 0600) and returns it.
 func GenerateKey(path string) (ed25519.PrivateKey, error) {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate key: %w", err)
 	}
-	b := pem.EncodeToMemory(&pem.Block{Type: "BMK CATALOG PRIVATE KEY", Bytes: priv.Seed()})
+	b := pem.EncodeToMemory(&pem.Block{Type: privType, Bytes: priv.Seed()})
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		return nil, fmt.Errorf("write key: %w", err)
 	}
-	pub := pem.EncodeToMemory(&pem.Block{Type: "BMK CATALOG PUBLIC KEY", Bytes: priv.Public().(ed25519.PublicKey)})
+	pub := pem.EncodeToMemory(&pem.Block{Type: pubType, Bytes: priv.Public().(ed25519.PublicKey)})
 	if err := os.WriteFile(path+".pub", pub, 0o644); err != nil {
 		return nil, fmt.Errorf("write public key: %w", err)
 	}
@@ -95,7 +101,7 @@ func LoadPrivate(path string) (ed25519.PrivateKey, error) {
 		return nil, fmt.Errorf("read key: %w", err)
 	}
 	blk, _ := pem.Decode(b)
-	if blk == nil || len(blk.Bytes) != ed25519.SeedSize {
+	if blk == nil || blk.Type != privType || len(blk.Bytes) != ed25519.SeedSize {
 		return nil, fmt.Errorf("read key %s: %w", path, ErrMalformed)
 	}
 	return ed25519.NewKeyFromSeed(blk.Bytes), nil
@@ -108,7 +114,7 @@ func LoadPublic(path string) (ed25519.PublicKey, error) {
 		return nil, fmt.Errorf("read public key: %w", err)
 	}
 	blk, _ := pem.Decode(b)
-	if blk == nil || len(blk.Bytes) != ed25519.PublicKeySize {
+	if blk == nil || blk.Type != pubType || len(blk.Bytes) != ed25519.PublicKeySize {
 		return nil, fmt.Errorf("read public key %s: %w", path, ErrMalformed)
 	}
 	return ed25519.PublicKey(blk.Bytes), nil

@@ -108,6 +108,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.ChunkSize <= 0 {
 		cfg.ChunkSize = 256 << 10
 	}
+	if cfg.RateLimitBits > 0 {
+		// A chunk must fit in a quarter of the request timeout at the cap.
+		if most := int64(float64(cfg.RateLimitBits) / 8 * cfg.Timeout.Seconds() / 4); most < cfg.ChunkSize {
+			cfg.ChunkSize = max(most, 4<<10)
+		}
+	}
 	rt := cfg.Transport
 	if rt == nil {
 		tc := &tls.Config{MinVersion: tls.VersionTLS12}

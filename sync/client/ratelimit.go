@@ -2,7 +2,10 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -32,7 +35,8 @@ func NewRateLimiter(bitsPerSec int64) *RateLimiter {
 	return &RateLimiter{rate: rate, burst: burst, tokens: burst, last: time.Now()}
 }
 
-// Wait blocks until n bytes may pass.
+// Wait blocks until n bytes may pass. Bytes are taken at once and the
+// bucket may go into debt, so a late wake-up is credited, not lost.
 func (l *RateLimiter) Wait(ctx context.Context, n int) error {
 	if l == nil {
 		return nil
@@ -49,15 +53,14 @@ func (l *RateLimiter) Wait(ctx context.Context, n int) error {
 		if l.tokens > l.burst {
 			l.tokens = l.burst
 		}
-		if l.tokens >= take {
-			l.tokens -= take
-			l.mu.Unlock()
-			n -= int(take)
+		l.tokens -= take
+		debt := -l.tokens
+		l.mu.Unlock()
+		n -= int(take)
+		if debt <= 0 {
 			continue
 		}
-		wait := time.Duration((take - l.tokens) / l.rate * float64(time.Second))
-		l.mu.Unlock()
-		t := time.NewTimer(wait)
+		t := time.NewTimer(time.Duration(debt / l.rate * float64(time.Second)))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -127,4 +130,24 @@ func (lw *limitedWriter) Write(p []byte) (int, error) {
 		p = p[n:]
 	}
 	return done, nil
+}
+
+// ParseRate reads a rate like 256kbit, 2mbit, 1000000 (bit/s).
+func ParseRate(v string) (int64, error) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	mult := int64(1)
+	for _, u := range []struct {
+		suf string
+		m   int64
+	}{{"gbit", 1e9}, {"mbit", 1e6}, {"kbit", 1e3}, {"bit", 1}} {
+		if strings.HasSuffix(v, u.suf) {
+			v, mult = strings.TrimSuffix(v, u.suf), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("bad rate %q: want e.g. 256kbit, 2mbit", v)
+	}
+	return int64(n * float64(mult)), nil
 }

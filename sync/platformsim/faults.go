@@ -1,9 +1,7 @@
 package platformsim
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -61,7 +59,7 @@ func ParseFaults(s string) (Faults, error) {
 		case "delay":
 			f.Delay, err = time.ParseDuration(v)
 		case "slow":
-			f.SlowBits, err = ParseRate(v)
+			f.SlowBits, err = client.ParseRate(v)
 		case "seed":
 			f.Seed, err = strconv.ParseUint(v, 10, 64)
 		default:
@@ -72,26 +70,6 @@ func ParseFaults(s string) (Faults, error) {
 		}
 	}
 	return f, nil
-}
-
-// ParseRate reads a rate like 256kbit, 2mbit, 1000000 (bit/s).
-func ParseRate(v string) (int64, error) {
-	v = strings.ToLower(strings.TrimSpace(v))
-	mult := int64(1)
-	for _, u := range []struct {
-		suf string
-		m   int64
-	}{{"gbit", 1e9}, {"mbit", 1e6}, {"kbit", 1e3}, {"bit", 1}} {
-		if strings.HasSuffix(v, u.suf) {
-			v, mult = strings.TrimSuffix(v, u.suf), u.m
-			break
-		}
-	}
-	n, err := strconv.ParseFloat(v, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("faults: bad rate %q", v)
-	}
-	return int64(n * float64(mult)), nil
 }
 
 // String formats f as ParseFaults reads it.
@@ -211,7 +189,10 @@ func (h *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > 0 {
 			n = int64(frac * float64(r.ContentLength))
 		}
-		io.CopyN(io.Discard, r.Body, n)
+		// The handler sees the body end early with an error, as when a
+		// real link fails mid-body; then the connection is closed.
+		r.Body = &cutBody{r: r.Body, left: n}
+		h.next.ServeHTTP(discard{}, r)
 		hijackClose(w, nil)
 		return
 	case fCaptive:
@@ -288,5 +269,22 @@ type limitedResponse struct {
 func (l *limitedResponse) Write(p []byte) (int, error) { return l.wr.Write(p) }
 func (l *limitedResponse) Unwrap() http.ResponseWriter { return l.ResponseWriter }
 
-var _ = bufio.NewReader
-var _ = context.Background
+// cutBody ends a request body with an error after left bytes.
+type cutBody struct {
+	r    io.ReadCloser
+	left int64
+}
+
+func (c *cutBody) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, io.ErrUnexpectedEOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+func (c *cutBody) Close() error { return c.r.Close() }

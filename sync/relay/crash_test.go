@@ -130,9 +130,14 @@ func TestCrashKill(t *testing.T) {
 		if i%3 == 0 {
 			enqueue(1 + rnd.IntN(2))
 		}
-		cmd := child()
 		before := requests.Load()
-		time.Sleep(time.Duration(50+rnd.IntN(1000)) * time.Millisecond)
+		cmd := child()
+		// Wait until the child talks to the platform, then kill it at a
+		// random moment of its work.
+		for t0 := time.Now(); requests.Load() == before && time.Since(t0) < 10*time.Second; {
+			time.Sleep(2 * time.Millisecond)
+		}
+		time.Sleep(time.Duration(rnd.IntN(600)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		if requests.Load() > before {
 			midSync++

@@ -189,7 +189,8 @@ func (e *Engine) update() {
 	var rs []rune
 	for _, s := range hanzi.Syllables(first) {
 		for _, r := range hanzi.Chars(s) {
-			if hanzi.Level(r) == 1 {
+			// Common characters whose usual reading begins so (not 度 for zh).
+			if hanzi.Level(r) == 1 && strings.HasPrefix(hanzi.Readings(r)[0], first) {
 				rs = append(rs, r)
 			}
 		}

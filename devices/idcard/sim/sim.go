@@ -42,6 +42,7 @@ type Faults struct {
 	CorruptChecksum int           // corrupt the checksum of the next N replies
 	RemoveMidRead   bool          // the next read sends half its reply, then the card is gone
 	Silent          bool          // answer nothing (a dead SAM or cut line)
+	FlakyFind       bool          // every other find card answers 80 although a card lies there
 	FindSW3         byte          // forced SW3 for find card (e.g. 0x80)
 	SelectSW3       byte          // for select card (e.g. 0x81)
 	ReadSW3         byte          // for read (e.g. 0x41)
@@ -59,6 +60,7 @@ type Reader struct {
 	photo  []byte
 	reads  int
 	cmds   int
+	finds  int
 }
 
 // New returns a Reader with no card.
@@ -196,7 +198,8 @@ func (r *Reader) handle(ctx context.Context, w io.Writer, body []byte) error {
 	case [2]byte{0x12, 0xFF}:
 		data = append([]byte(nil), r.cfg.SAMID[:]...)
 	case [2]byte{0x20, 0x01}:
-		sw3 = pick(f.FindSW3, present, idcard.SW3CardFound, 0x80)
+		r.finds++
+		sw3 = pick(f.FindSW3, present && !(f.FlakyFind && r.finds%2 == 0), idcard.SW3CardFound, 0x80)
 		if sw3 == idcard.SW3CardFound {
 			data = make([]byte, 4) // as real readers answer
 		}

@@ -259,7 +259,8 @@ DataDir /usr/share/cups
 		cmd.Wait()
 		if t.Failed() {
 			log, _ := os.ReadFile(filepath.Join(dir, "log/error_log"))
-			t.Logf("cupsd error_log:\n%s", log)
+			lines := strings.Split(string(log), "\n")
+			t.Logf("cupsd error_log (tail):\n%s", strings.Join(lines[max(0, len(lines)-30):], "\n"))
 		}
 	})
 	deadline := time.Now().Add(15 * time.Second)
@@ -301,8 +302,14 @@ func waitJobFile(t *testing.T, dir string, id int, since time.Time) string {
 	for time.Now().Before(deadline) {
 		m, _ := filepath.Glob(filepath.Join(dir, fmt.Sprintf("*job_%d.pdf", id)))
 		for _, p := range m {
-			if fi, err := os.Stat(p); err == nil && !fi.ModTime().Before(since.Add(-time.Second)) && fi.Size() > 0 {
-				time.Sleep(300 * time.Millisecond) // let cups-pdf finish writing
+			fi, err := os.Stat(p)
+			if err != nil || fi.ModTime().Before(since.Add(-time.Second)) || fi.Size() == 0 {
+				continue
+			}
+			// cups-pdf may still be writing: wait for a stable size and a
+			// file pdfinfo can read.
+			time.Sleep(300 * time.Millisecond)
+			if fi2, err := os.Stat(p); err == nil && fi2.Size() == fi.Size() && exec.Command("pdfinfo", p).Run() == nil {
 				return p
 			}
 		}

@@ -83,8 +83,14 @@ func (f *Font) glyph(r rune) []bool {
 		return g
 	}
 	w := halfW * runeCells(r)
-	dst := image.NewAlpha(image.Rect(0, 0, w, cellH))
 	adv, ok := f.face.GlyphAdvance(r)
+	// Draw into a buffer wide enough for the glyph, then squeeze it into
+	// the cell if it is wider (proportional Latin in a CJK font).
+	bw := w
+	if ok && adv.Ceil()+1 > bw {
+		bw = adv.Ceil() + 1
+	}
+	dst := image.NewAlpha(image.Rect(0, 0, bw, cellH))
 	if !ok || (r >= 0x80 && f.face == font.Face(basicfont.Face7x13)) {
 		// No glyph: draw a box so that the gap is visible.
 		for x := 2; x < w-2; x++ {
@@ -96,12 +102,23 @@ func (f *Font) glyph(r rune) []bool {
 			dst.SetAlpha(w-3, y, color.Alpha{255})
 		}
 	} else {
-		x0 := (fixed.I(w) - adv) / 2
-		if x0 < 0 {
-			x0 = 0
-		}
+		x0 := (fixed.I(bw) - adv) / 2
 		d := font.Drawer{Dst: dst, Src: image.Opaque, Face: f.face, Dot: fixed.Point26_6{X: x0, Y: fixed.I(baseline)}}
 		d.DrawString(string(r))
+	}
+	if bw > w {
+		sq := image.NewAlpha(image.Rect(0, 0, w, cellH))
+		for y := 0; y < cellH; y++ {
+			for x := 0; x < w; x++ {
+				// keep a dot when any source dot it covers is inked
+				var a uint8
+				for sx := x * bw / w; sx < (x+1)*bw/w; sx++ {
+					a = max(a, dst.Pix[y*dst.Stride+sx])
+				}
+				sq.Pix[y*sq.Stride+x] = a
+			}
+		}
+		dst = sq
 	}
 	g := make([]bool, w*cellH)
 	for i, a := range dst.Pix {

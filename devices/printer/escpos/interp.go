@@ -102,6 +102,10 @@ func (it *Interpreter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Pending reports whether something has been printed on the current
+// receipt (or waits in the line buffer) that no cut has ended yet.
+func (it *Interpreter) Pending() bool { return it.y > 0 || len(it.line) > 0 || len(it.pix) > 0 }
+
 // Flush prints any half line and emits the current receipt if it has
 // anything on it.
 func (it *Interpreter) Flush() {

@@ -172,3 +172,25 @@ func TestCancelKillsScanimage(t *testing.T) {
 		t.Fatal("scan not cancelled")
 	}
 }
+
+// FuzzParseOutput feeds outside bytes to the scanimage output parsers.
+func FuzzParseOutput(f *testing.F) {
+	if b, err := os.ReadFile(filepath.Join("testdata", "test-all-options.txt")); err == nil {
+		f.Add(string(b))
+	}
+	f.Add("test:0\tNoname\tfrontend-tester\tvirtual device\n")
+	f.Add("Options specific to device `x':\n    --resolution 600|300dpi [300]\n    -x 0..-5mm [1]\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		for name, o := range ParseHelp(s) {
+			if name == "" || o.Name != name {
+				t.Fatalf("option %q: %+v", name, o)
+			}
+		}
+		for _, d := range ParseList(s) {
+			if d.Name == "" {
+				t.Fatal("device without a name")
+			}
+		}
+		MapError(s, os.ErrInvalid)
+	})
+}

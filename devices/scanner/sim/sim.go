@@ -20,14 +20,14 @@ import (
 // Knobs are the simulator's switches. The zero value is a ready scanner with
 // three sheets in the feeder.
 type Knobs struct {
-	Pages        int           `json:"pages"`         // sheets yielded by each feeder job (3 when zero)
-	FeederEmpty  bool          `json:"feeder_empty"`  // the feeder has no paper
-	JamAfter     int           `json:"jam_after"`     // a feeder job jams after this many pages (0 never)
-	CoverOpen    bool          `json:"cover_open"`    // the lid is open
-	Busy         bool          `json:"busy"`          // another job is running
-	Disconnected bool          `json:"disconnected"`  // the device is gone
-	Skew         float64       `json:"skew"`          // degrees of skew of the sample pages (1.5 when zero; pages alternate sign)
-	Delay        time.Duration `json:"delay"`         // time to scan one page
+	Pages        int           `json:"pages"`        // sheets yielded by each feeder job (3 when zero)
+	FeederEmpty  bool          `json:"feeder_empty"` // the feeder has no paper
+	JamAfter     int           `json:"jam_after"`    // a feeder job jams after this many pages (0 never)
+	CoverOpen    bool          `json:"cover_open"`   // the lid is open
+	Busy         bool          `json:"busy"`         // another job is running
+	Disconnected bool          `json:"disconnected"` // the device is gone
+	Skew         float64       `json:"skew"`         // degrees of skew of the sample pages (1.5 when zero; pages alternate sign)
+	Delay        time.Duration `json:"delay"`        // time to scan one page
 }
 
 // Sim is the simulated scanner. Safe for concurrent use.

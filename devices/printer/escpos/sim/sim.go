@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/bianmin/kiosk/devices/printer/escpos"
 	"github.com/bianmin/kiosk/devices/ptypair"
@@ -129,30 +130,66 @@ func (p *Printer) Serve(ctx context.Context, rw io.ReadWriter) error {
 		replies = append(replies, raw[n-1])
 	}
 	it.OnReceipt = p.receipt
-	buf := make([]byte, 4096)
+	type chunk struct {
+		b   []byte
+		err error
+	}
+	chunks := make(chan chunk)
+	go func() {
+		for {
+			buf := make([]byte, 4096)
+			n, err := rw.Read(buf)
+			select {
+			case chunks <- chunk{buf[:n], err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	// A printer without a cutter sends no cut: a receipt also ends when
+	// the line has been idle for a while after something was printed.
+	idle := time.NewTimer(time.Hour)
+	defer idle.Stop()
 	for {
-		n, err := rw.Read(buf)
-		if n > 0 {
-			it.Write(buf[:n])
-			if len(replies) > 0 {
-				out := replies
-				replies = nil
-				if _, werr := rw.Write(out); werr != nil {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-idle.C:
+			if it.Pending() {
+				it.Flush()
+			}
+			continue
+		case c := <-chunks:
+			if len(c.b) > 0 {
+				it.Write(c.b)
+				if len(replies) > 0 {
+					out := replies
+					replies = nil
+					if _, werr := rw.Write(out); werr != nil {
+						return nil
+					}
+				}
+				idle.Reset(IdleCut)
+			}
+			if c.err != nil {
+				if it.Pending() {
+					it.Flush()
+				}
+				if errors.Is(c.err, io.EOF) || errors.Is(c.err, os.ErrClosed) {
 					return nil
 				}
+				return fmt.Errorf("sim: read: %w", c.err)
 			}
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, os.ErrClosed) {
-				return nil
-			}
-			return fmt.Errorf("sim: read: %w", err)
 		}
 	}
 }
+
+// IdleCut is how long the line must be quiet before the emulator ends a
+// receipt that had no cut command.
+const IdleCut = 400 * time.Millisecond
 
 // receipt keeps a finished receipt, unless the printer could not print it.
 func (p *Printer) receipt(img *image.Gray) {

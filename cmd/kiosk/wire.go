@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"log/slog"
+	"strings"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/bianmin/kiosk/app/dock"
+	"github.com/bianmin/kiosk/app/handwriting"
+	"github.com/bianmin/kiosk/app/screens"
+	"github.com/bianmin/kiosk/app/search"
+	"github.com/bianmin/kiosk/app/session"
+	"github.com/bianmin/kiosk/app/voice"
+	"github.com/bianmin/kiosk/app/widgets"
+	"github.com/bianmin/kiosk/assets/testcards"
+	"github.com/bianmin/kiosk/config"
+	"github.com/bianmin/kiosk/internal/terminal"
+	"github.com/bianmin/kiosk/sync/api"
+)
+
+// speaker is the voice, or nil when no audio player exists.
+type speaker struct{ v *voice.Voice }
+
+func newSpeaker(cfg config.Config, log *slog.Logger) *speaker {
+	p, ok := voice.DefaultPlayer()
+	if !ok {
+		log.Info("no audio player found: voice prompts off")
+		return nil
+	}
+	st := voice.DefaultSettings
+	st.Enabled = cfg.UI.Voice
+	if cfg.UI.Volume > 0 {
+		st.Volume = min(100, cfg.UI.Volume)
+	}
+	return &speaker{v: voice.New(voice.ESpeak{}, p, st, log)}
+}
+
+func (s *speaker) Say(ctx context.Context, text string) error {
+	if s == nil {
+		return nil
+	}
+	return s.v.Say(ctx, text)
+}
+
+func (s *speaker) set(on bool) {
+	st := s.v.Settings()
+	st.Enabled = on
+	s.v.SetSettings(st)
+}
+
+func uiOptions(cfg config.Config, term *terminal.Terminal, sp *speaker) screens.Options {
+	opt := screens.Options{
+		Lang:     cfg.UI.Language,
+		Search:   search.New(search.Docs(term.Catalog)),
+		Keyboard: screens.TouchKeyboard{Handwriting: recognizer()},
+		NewSignaturePad: func() screens.SignaturePad {
+			return sigPad{widgets.NewSignaturePad(fyne.NewSize(1000, 400))}
+		},
+		Status: func() screens.Status {
+			st := screens.Status{Online: term.Online()}
+			if term.Printer != nil {
+				st.Printer = string(term.Printer.State().State)
+			}
+			return st
+		},
+	}
+	if sp != nil {
+		opt.Voice = sp.set
+	}
+	return opt
+}
+
+// recognizer opens the zinnia handwriting model, or returns nil (pinyin
+// only) when it is not installed.
+func recognizer() widgets.Recognizer {
+	r, err := handwriting.Open("")
+	if err != nil {
+		slog.Warn("handwriting input off", "err", err)
+		return nil
+	}
+	return r
+}
+
+// sigPad adapts the widgets' signature pad to the screen's interface.
+type sigPad struct{ *widgets.SignaturePad }
+
+func (p sigPad) IsEmpty() bool { return p.Empty() }
+
+var _ session.Speaker = (*speaker)(nil)
+
+func newDock(term *terminal.Terminal, lang string) *dock.Dock {
+	c := dock.Controls{}
+	if r := term.Sims.Reader; r != nil {
+		cards, _ := testcards.All()
+		for _, card := range cards {
+			card := card
+			c.Cards = append(c.Cards, dock.Card{Label: card.Label, Place: func() {
+				id, err := testcards.Get(card.Label)
+				if err == nil {
+					_ = r.PlaceCard(id)
+				}
+			}})
+		}
+		c.RemoveCard = r.RemoveCard
+	}
+	if p := term.Sims.Printer; p != nil {
+		c.PaperOut = p.SetPaperOut
+		c.CoverOpen = p.SetCoverOpen
+		c.LastReceipt = func() image.Image { return p.LastReceipt() }
+	}
+	if n := term.Sims.Net; n != nil {
+		c.Network = n.Set
+	}
+	if ps := term.Sims.Platform; ps != nil {
+		c.AcceptAll = func() {
+			rec, err := ps.Received()
+			if err != nil {
+				return
+			}
+			for _, r := range rec {
+				if r.Submitted && r.State == "submitted" {
+					_ = ps.Decide(api.Decision{InstanceID: r.InstanceID, State: "accepted", Note: "模拟受理"})
+				}
+			}
+		}
+	}
+	c.ScanLastQR = func() {
+		if s := term.Session.Snapshot(); s.Receipt != nil && s.Receipt.QRPayload != "" {
+			term.Session.QRScanned(s.Receipt.QRPayload)
+		}
+	}
+	c.Summary = func() string {
+		var parts []string
+		for _, d := range term.DeviceStates() {
+			parts = append(parts, d.Device+": "+string(d.State))
+		}
+		if n, err := term.Store.Depth(context.Background()); err == nil {
+			parts = append(parts, fmt.Sprintf("queue: %d", n))
+		}
+		rs := term.Relay.Status()
+		parts = append(parts, fmt.Sprintf("link: %s, submitted %d", rs.Conn, rs.Submitted))
+		return strings.Join(parts, "\n")
+	}
+	return dock.New(c, lang)
+}
