@@ -2,7 +2,7 @@
 # Debian 12 (build dependencies through apt-get) before they build.
 SHELL := /bin/bash
 GO ?= go
-export LANG ?= C.UTF-8
+export LANG := zh_CN.UTF-8
 export CGO_ENABLED := 1
 BUILD := build
 DISPLAY_NUM ?= :99

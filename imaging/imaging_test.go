@@ -171,6 +171,13 @@ func TestGolden(t *testing.T) {
 	if abs(wb.Dx()-gb.Dx()) > 2 || abs(wb.Dy()-gb.Dy()) > 2 {
 		t.Fatalf("size %v, golden %v", gb, wb)
 	}
+	var meta struct{ Skew float64 }
+	if b, err := os.ReadFile(filepath.Join("testdata", "page-gray-100dpi.golden.json")); err == nil {
+		json.Unmarshal(b, &meta)
+		if math.Abs(meta.Skew-res.Skew) > 0.1 {
+			t.Errorf("skew %.2f, golden %.2f", res.Skew, meta.Skew)
+		}
+	}
 	a, b := Thumbnail(out, 32, 32), Thumbnail(want, 32, 32)
 	if d := meanAbsDiff(ToGray(a), ToGray(b)); d > 6 {
 		t.Fatalf("mean difference %.1f from golden", d)
@@ -242,5 +249,22 @@ func TestMaterialPDF(t *testing.T) {
 	// A4 at 75 dpi, cropped a little: about 595x842 pt.
 	if !strings.Contains(string(out), "Page size:       59") {
 		t.Errorf("page size:\n%s", out)
+	}
+}
+
+func TestColorful(t *testing.T) {
+	if Colorful(sim.SamplePage(sim.PageSpec{DPI: 60})) {
+		t.Error("grey page is colourful")
+	}
+	if !Colorful(sim.SamplePage(sim.PageSpec{DPI: 60, Color: true})) {
+		t.Error("page with a red seal is not colourful")
+	}
+	// Black print on colour-tinted paper is not colour.
+	tinted := image.NewRGBA(image.Rect(0, 0, 100, 100))
+	for i := 0; i < len(tinted.Pix); i += 4 {
+		tinted.Pix[i], tinted.Pix[i+1], tinted.Pix[i+2], tinted.Pix[i+3] = 250, 240, 215, 255
+	}
+	if Colorful(tinted) {
+		t.Error("tinted paper is colourful")
 	}
 }

@@ -259,3 +259,29 @@ func Thumbnail(img image.Image, maxW, maxH int) *image.RGBA {
 	xdraw.BiLinear.Scale(dst, dst.Bounds(), src, src.Bounds(), xdraw.Src, nil)
 	return dst
 }
+
+// Colorful reports whether a scan has real colour in it (a red seal, a
+// photo) rather than black print on white or tinted paper: more than 0.2 %
+// of the pixels of a shrunken copy have a chroma (max−min of R, G, B) above
+// 60. The kiosk may scan in colour and keep grey for pages where this is
+// false.
+func Colorful(img image.Image) bool {
+	switch img.(type) {
+	case *image.Gray, *image.Gray16:
+		return false
+	}
+	b := img.Bounds()
+	step := max(1, b.Dx()/400)
+	n, colored := 0, 0
+	for y := b.Min.Y; y < b.Max.Y; y += step {
+		for x := b.Min.X; x < b.Max.X; x += step {
+			r, g, bb, _ := img.At(x, y).RGBA()
+			hi, lo := max(r, g, bb)>>8, min(r, g, bb)>>8
+			if hi-lo > 60 {
+				colored++
+			}
+			n++
+		}
+	}
+	return colored*500 > n
+}

@@ -95,10 +95,20 @@ func Open(ctx context.Context, dir string, key Key, opts ...Option) (*Store, err
 	if s.seal, err = newSealer(key.derive("seal v1")); err != nil {
 		return nil, err
 	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open store: %w", diskErr(err))
+	}
 	if err := os.MkdirAll(s.attDir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", diskErr(err))
 	}
 	path := filepath.Join(dir, "kiosk.db")
+	// SQLite creates the database with the umask's mode and gives -wal and
+	// -shm the database's mode: make it owner-only before SQLite sees it.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+		return nil, fmt.Errorf("open store: %w", diskErr(err))
+	} else {
+		f.Close()
+	}
 	common := url.Values{}
 	common.Set("_busy_timeout", "10000")
 	common.Set("_journal_mode", "WAL")

@@ -148,8 +148,21 @@ func TestEnqueueIdempotentAndConflict(t *testing.T) {
 	if err := s.Enqueue(ctx, other, ofiles); !errors.Is(err, ErrConflict) {
 		t.Fatalf("duplicate acceptance number: %v, want ErrConflict", err)
 	}
-	if n, _ := s.Depth(ctx); n != 1 {
-		t.Errorf("Depth = %d, want 1", n)
+	// Without attachments the INSERT itself decides.
+	bare, _ := testApp(7, "11010519491231002X", 0, 0, rng)
+	if err := s.Enqueue(ctx, bare, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Enqueue(ctx, bare, nil); err != nil {
+		t.Errorf("same bare application again: %v", err)
+	}
+	bare2 := *bare
+	bare2.ItemCode = "other"
+	if err := s.Enqueue(ctx, &bare2, nil); !errors.Is(err, ErrConflict) {
+		t.Errorf("bare application changed: %v, want ErrConflict", err)
+	}
+	if n, _ := s.Depth(ctx); n != 2 {
+		t.Errorf("Depth = %d, want 2", n)
 	}
 	entries, _ := os.ReadDir(filepath.Join(s.attDir, app.InstanceID))
 	if len(entries) != 1 {
@@ -736,7 +749,7 @@ func TestConcurrentUse(t *testing.T) {
 func TestNextDueUsesIndex(t *testing.T) {
 	s := openTest(t, t.TempDir())
 	rows, err := s.r.Query(`EXPLAIN QUERY PLAN SELECT instance_id, payload, state FROM applications INDEXED BY applications_due
-		WHERE ` + pendingSQL + ` AND next_attempt_at <= ? ORDER BY total_size, next_attempt_at LIMIT 1`, 0)
+		WHERE `+pendingSQL+` AND next_attempt_at <= ? ORDER BY total_size, next_attempt_at LIMIT 1`, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -755,3 +768,21 @@ func TestNextDueUsesIndex(t *testing.T) {
 }
 
 var _ = sql.ErrNoRows
+
+func TestFilesOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	app, f := testApp(1, "11010519491231002X", 1, 10, rand.New(rand.NewPCG(1, 2)))
+	if err := s.Enqueue(context.Background(), app, f); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range append([]string{"kiosk.db", "kiosk.db-wal", "attachments"}, "attachments/"+listFiles(t, s.attDir)[0]) {
+		fi, err := os.Stat(filepath.Join(dir, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s mode %v, want owner only", p, fi.Mode().Perm())
+		}
+	}
+}

@@ -384,9 +384,7 @@ func (u *UI) materials(s session.Snapshot) fyne.CanvasObject {
 		} else if m.Spec.Required {
 			st.Importance = widget.WarningImportance
 		}
-		title := widget.NewLabel(name)
-		title.TextStyle.Bold = true
-		title.Wrapping = u.wrap()
+		title := u.label(name, fynetheme.SizeNameText, true)
 		row := []fyne.CanvasObject{widget.NewSeparator(), title, st}
 		if len(m.Thumbs) > 0 {
 			thumbs := container.NewHBox()

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	kiosk "github.com/bianmin/kiosk"
 	"github.com/bianmin/kiosk/app/session"
@@ -59,10 +61,6 @@ func (okPrinter) Print(context.Context, kiosk.Receipt) error { return nil }
 type clock struct{}
 
 func (clock) Now() time.Time { return time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) }
-
-type padFake struct {
-	fyne.CanvasObject
-}
 
 func setup(t *testing.T, elder bool) (*session.Session, *UI, fyne.Window, *memStore) {
 	t.Helper()
@@ -116,4 +114,33 @@ func TestScreensRender(t *testing.T) {
 	save(t, w, "03-guide")
 	s.StartForm()
 	save(t, w, "04-form")
+}
+
+// tapButton finds a visible button by its label and taps it.
+func tapButton(t *testing.T, w fyne.Window, label string) {
+	t.Helper()
+	var found *widget.Button
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if found != nil || !o.Visible() {
+			return
+		}
+		switch v := o.(type) {
+		case *widget.Button:
+			if v.Text == label {
+				found = v
+			}
+		case *fyne.Container:
+			for _, c := range v.Objects {
+				walk(c)
+			}
+		case *container.Scroll:
+			walk(v.Content)
+		}
+	}
+	walk(w.Content())
+	if found == nil {
+		t.Fatalf("no button %q on screen", label)
+	}
+	test.Tap(found)
 }

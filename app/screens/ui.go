@@ -98,6 +98,10 @@ func (u *UI) Render(s session.Snapshot) {
 	if s.Elder != u.th.Elder {
 		u.th.Elder = s.Elder
 		fyne.CurrentApp().Settings().SetTheme(&kiotheme.Kiosk{Elder: s.Elder})
+		// Widgets measured before the new sizes reach them would keep a
+		// stale layout (wrapped labels overlapping): build the screen
+		// again once the theme change has gone round.
+		defer fyne.Do(func() { u.Render(u.last) })
 	}
 	u.last = s
 	body := u.screen(s)
@@ -211,8 +215,7 @@ func (u *UI) statusLine(s session.Snapshot) fyne.CanvasObject {
 func (u *UI) warning(s session.Snapshot) fyne.CanvasObject {
 	shade := canvas.NewRectangle(color.NRGBA{A: 0x99})
 	secs := int(s.Remaining.Seconds() + 0.5)
-	msg := u.para(u.T("app.idle_warning", secs))
-	msg.SizeName = fynetheme.SizeNameSubHeadingText
+	msg := u.label(u.T("app.idle_warning", secs), fynetheme.SizeNameSubHeadingText, false)
 	more := u.primary(u.T("app.more_time"), u.sess.MoreTime)
 	exit := widget.NewButton(u.T("app.exit"), u.sess.End)
 	card := container.NewStack(canvas.NewRectangle(u.th.Color(fynetheme.ColorNameBackground, 0)),
@@ -223,23 +226,24 @@ func (u *UI) warning(s session.Snapshot) fyne.CanvasObject {
 // Helpers shared by the screens.
 
 func (u *UI) heading(text string) *widget.Label {
-	l := widget.NewLabel(text)
-	l.SizeName = fynetheme.SizeNameHeadingText
-	l.TextStyle.Bold = true
-	l.Wrapping = u.wrap()
-	return l
+	return u.label(text, fynetheme.SizeNameHeadingText, true)
 }
 
 func (u *UI) para(text string) *widget.Label {
-	l := widget.NewLabel(text)
-	l.Wrapping = u.wrap()
-	return l
+	return u.label(text, fynetheme.SizeNameText, false)
 }
 
 func (u *UI) caption(text string) *widget.Label {
-	l := u.para(text)
-	l.SizeName = fynetheme.SizeNameCaptionText
+	l := u.label(text, fynetheme.SizeNameCaptionText, false)
 	l.Importance = widget.LowImportance
+	return l
+}
+
+// label is a paragraph broken into lines that fit the screen.
+func (u *UI) label(text string, size fyne.ThemeSizeName, bold bool) *widget.Label {
+	l := widget.NewLabel(wrapText(text, u.th.Size(size), bold, u.textWidth()))
+	l.SizeName = size
+	l.TextStyle.Bold = bold
 	return l
 }
 
@@ -366,4 +370,51 @@ func (u *UI) columnsFor(labels []string, max int) int {
 		n--
 	}
 	return n
+}
+
+// wrapText breaks text into lines that fit width at the given text size.
+// Fyne's own wrapping measures a label before it knows its width, which
+// leaves wrapped paragraphs overlapping the next widget in a VBox; lines
+// broken here give every label its true height. Chinese breaks anywhere;
+// a Latin word is kept whole when the line has a space to break at.
+func wrapText(text string, size float32, bold bool, width float32) string {
+	if width <= 0 {
+		return text
+	}
+	style := fyne.TextStyle{Bold: bold}
+	var out []string
+	for _, para := range strings.Split(text, "\n") {
+		line := []rune{}
+		for _, r := range para {
+			next := append(line, r)
+			if len(line) > 0 && fyne.MeasureText(string(next), size, style).Width > width {
+				cut := len(line)
+				if r != ' ' && r < 0x2E80 {
+					if sp := strings.LastIndexByte(string(line), ' '); sp > 0 {
+						cut = len([]rune(string(line)[:sp])) + 1
+					}
+				}
+				out = append(out, strings.TrimRight(string(line[:cut]), " "))
+				line = append([]rune{}, line[cut:]...)
+				if r == ' ' && len(line) == 0 {
+					continue
+				}
+			}
+			line = append(line, r)
+		}
+		out = append(out, string(line))
+	}
+	return strings.Join(out, "\n")
+}
+
+// textWidth is the width paragraphs are broken to: the window less the
+// scroll area's and the containers' padding.
+func (u *UI) textWidth() float32 {
+	w := u.win.Canvas().Size().Width
+	if w <= 0 {
+		w = 1080
+	}
+	p := u.th.Size(fynetheme.SizeNamePadding)
+	ip := u.th.Size(fynetheme.SizeNameInnerPadding)
+	return w - 6*p - 2*ip - u.th.Size(fynetheme.SizeNameScrollBar)
 }

@@ -128,9 +128,12 @@ func newDock(term *terminal.Terminal, lang string) *dock.Dock {
 			}
 		}
 	}
-	c.ScanLastQR = func() {
-		if s := term.Session.Snapshot(); s.Receipt != nil && s.Receipt.QRPayload != "" {
-			term.Session.QRScanned(s.Receipt.QRPayload)
+	if q := term.Sims.QR; q != nil {
+		// Through the simulated scanner and the real line protocol.
+		c.ScanLastQR = func() {
+			if s := term.Session.Snapshot(); s.Receipt != nil && s.Receipt.QRPayload != "" {
+				_ = q.Send(s.Receipt.QRPayload)
+			}
 		}
 	}
 	c.Summary = func() string {

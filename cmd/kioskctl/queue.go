@@ -218,10 +218,12 @@ func queueShow(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 		}
 	}
-	audit, _ := st.AuditLog(ctx, sum.InstanceID, 0)
 	if *reveal {
-		st.Audit(ctx, "revealed", sum.InstanceID, "kioskctl queue show --reveal")
+		if err := st.Audit(ctx, "revealed", sum.InstanceID, "kioskctl queue show --reveal"); err != nil {
+			return err // no reveal without its audit record
+		}
 	}
+	audit, _ := st.AuditLog(ctx, sum.InstanceID, 0)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

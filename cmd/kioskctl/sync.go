@@ -141,6 +141,7 @@ type syncBar struct {
 	w     io.Writer
 	quiet bool
 	last  time.Time
+	key   string // attachment on the current line
 	drawn bool
 }
 
@@ -150,7 +151,13 @@ func (b *syncBar) update(p relay.Progress) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if time.Since(b.last) < 100*time.Millisecond && p.Sent < p.Size {
+	key := p.InstanceID + "/" + p.AttachmentID
+	if key != b.key {
+		if b.drawn {
+			fmt.Fprintln(b.w)
+		}
+		b.key = key
+	} else if time.Since(b.last) < 100*time.Millisecond && p.Sent < p.Size {
 		return
 	}
 	b.last = time.Now()
@@ -175,4 +182,5 @@ func (b *syncBar) done() {
 		fmt.Fprintln(b.w)
 		b.drawn = false
 	}
+	b.key = ""
 }

@@ -43,8 +43,11 @@ type ESCPOS struct {
 
 var _ Printer = (*ESCPOS)(nil)
 
-// NewESCPOS returns a printer on rw.
+// NewESCPOS returns a printer on rw. A zero Profile means escpos.Profile80.
 func NewESCPOS(rw io.ReadWriter, cfg Config) *ESCPOS {
+	if cfg.Profile == (escpos.Profile{}) {
+		cfg.Profile = escpos.Profile80
+	}
 	cfg.Profile = cfg.Profile.Normalize()
 	return &ESCPOS{rw: rw, cfg: cfg}
 }

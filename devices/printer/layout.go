@@ -27,10 +27,20 @@ func Wrap(s string, cols int) []string {
 			rw := escpos.DisplayWidth(string(r))
 			if w+rw > cols && len(line) > 0 {
 				var carry []rune
-				if strings.ContainsRune(closing, r) && len(line) > 1 {
+				switch {
+				case strings.ContainsRune(closing, r) && len(line) > 1:
 					carry = []rune{line[len(line)-1]}
-					line = line[:len(line)-1]
+				case wordRune(r):
+					// keep numbers, dates and codes whole when they fit on a line
+					k := len(line)
+					for k > 0 && wordRune(line[k-1]) {
+						k--
+					}
+					if k > 0 {
+						carry = append([]rune(nil), line[k:]...)
+					}
 				}
+				line = line[:len(line)-len(carry)]
 				out = append(out, string(line))
 				line = append(line[:0:0], carry...)
 				w = escpos.DisplayWidth(string(carry))
@@ -41,6 +51,11 @@ func Wrap(s string, cols int) []string {
 		out = append(out, string(line))
 	}
 	return out
+}
+
+// wordRune is a rune of a number, date or code that should not be split.
+func wordRune(r rune) bool {
+	return r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || strings.ContainsRune("-_.:/*#", r)
 }
 
 // closing is punctuation that must not start a line.

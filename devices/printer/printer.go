@@ -116,3 +116,9 @@ func Summarise(s escpos.Status) Status {
 
 // Disconnected is the status of a printer that does not answer.
 func Disconnected(detail string) Status { return newStatus(kiosk.DeviceDisconnected, detail) }
+
+// DeviceStatus converts s for heartbeats; device is "printer" for the
+// receipt printer and "a4" for the CUPS printer.
+func (s Status) DeviceStatus(device string) kiosk.DeviceStatus {
+	return kiosk.DeviceStatus{Device: device, State: s.State, Detail: s.Detail}
+}

@@ -75,6 +75,8 @@ func TestWrap(t *testing.T) {
 		{"ab一二", 4, []string{"ab一", "二"}},
 		{"一二。三", 4, []string{"一", "二。", "三"}},
 		{"一二三四五。", 10, []string{"一二三四", "五。"}},
+		{"请于2026-12-07前", 12, []string{"请于", "2026-12-07前"}},
+		{"abcdefghij", 4, []string{"abcd", "efgh", "ij"}},
 		{"a\nb", 4, []string{"a", "b"}},
 		{"", 4, []string{""}},
 	}

@@ -28,9 +28,14 @@ import (
 	"github.com/bianmin/kiosk/config"
 	"github.com/bianmin/kiosk/devices/idcard"
 	idsim "github.com/bianmin/kiosk/devices/idcard/sim"
+	idusb "github.com/bianmin/kiosk/devices/idcard/usb"
+	"github.com/bianmin/kiosk/devices/qrscan"
+	qrsim "github.com/bianmin/kiosk/devices/qrscan/sim"
 	"github.com/bianmin/kiosk/devices/printer"
 	"github.com/bianmin/kiosk/devices/printer/escpos"
 	prsim "github.com/bianmin/kiosk/devices/printer/escpos/sim"
+	prusb "github.com/bianmin/kiosk/devices/printer/usb"
+	"github.com/bianmin/kiosk/devices/printer/usblp"
 	"github.com/bianmin/kiosk/devices/scanner"
 	scansim "github.com/bianmin/kiosk/devices/scanner/sim"
 	"github.com/bianmin/kiosk/devices/serialport"
@@ -58,6 +63,7 @@ type Sims struct {
 	Reader   *idsim.Reader
 	Printer  *prsim.Printer
 	Scanner  *scansim.Sim
+	QR       *qrsim.Scanner
 	Platform *platformsim.Server
 	Net      *Switch // cuts the link to the emulator
 	URL      string  // the emulator's address
@@ -71,6 +77,7 @@ type Terminal struct {
 	Relay   *relay.Relay
 	Printer *printer.Service
 	Reader  *idcard.Service
+	QR      *qrscan.Service
 	Catalog *kiosk.Catalog
 	Sims    Sims
 
@@ -155,6 +162,9 @@ func Start(parent context.Context, cfg config.Config, opt Options) (t *Terminal,
 	})
 	t.Session.SetElder(cfg.UI.Elder)
 	if err := t.startReader(ctx, cfg, opt); err != nil {
+		return nil, err
+	}
+	if err := t.startQR(ctx, cfg); err != nil {
 		return nil, err
 	}
 	// The relay last: its heartbeat reads the device services.
@@ -301,7 +311,17 @@ func (t *Terminal) startPrinter(ctx context.Context, cfg config.Config, dataDir 
 	case config.BackendSerial:
 		open = serialOpener(cfg.Printer.Port, cfg.Printer.Baud)
 	case config.BackendUSBLP:
-		open = lpOpener(cfg.Printer.LPPath)
+		open = func(ctx context.Context) (io.ReadWriteCloser, error) {
+			return usblp.Open(ctx, usblp.Config{Path: cfg.Printer.LPPath})
+		}
+	case config.BackendUSB:
+		id, err := prusb.ParseID(cfg.Printer.USB)
+		if err != nil {
+			return fmt.Errorf("terminal: printer usb: %w", err)
+		}
+		open = func(ctx context.Context) (io.ReadWriteCloser, error) {
+			return prusb.Open(ctx, prusb.Config{ID: id, AllowVendor: true})
+		}
 	case config.BackendNone:
 		return nil
 	default:
@@ -334,12 +354,6 @@ func serialOpener(path string, baud int) func(ctx context.Context) (io.ReadWrite
 	}
 }
 
-func lpOpener(path string) func(ctx context.Context) (io.ReadWriteCloser, error) {
-	return func(ctx context.Context) (io.ReadWriteCloser, error) {
-		return os.OpenFile(path, os.O_RDWR, 0)
-	}
-}
-
 func (t *Terminal) startReader(ctx context.Context, cfg config.Config, opt Options) error {
 	var open idcard.Opener
 	switch cfg.IDCard.Backend {
@@ -351,7 +365,13 @@ func (t *Terminal) startReader(ctx context.Context, cfg config.Config, opt Optio
 		t.Sims.Reader = r
 		open = serialOpener(path, 115200)
 	case config.BackendSerial:
-		open = serialOpener(cfg.IDCard.Port, cfg.IDCard.Baud)
+		open = idcard.SerialOpener(cfg.IDCard.Port, cfg.IDCard.Baud)
+	case config.BackendUSB:
+		vid, pid, err := parseVIDPID(cfg.IDCard.USB)
+		if err != nil {
+			return fmt.Errorf("terminal: idcard usb: %w", err)
+		}
+		open = idusb.Opener(idusb.Config{VID: vid, PID: pid})
 	case config.BackendNone:
 		return nil
 	default:
@@ -374,6 +394,41 @@ func (t *Terminal) startReader(ctx context.Context, cfg config.Config, opt Optio
 					t.Session.CardRead(ev.Identity)
 				case ev.State == kiosk.DeviceError && ev.Err != nil:
 					t.Session.CardError("notice.card_failed")
+				}
+			}
+		}
+	}))
+	return nil
+}
+
+func (t *Terminal) startQR(ctx context.Context, cfg config.Config) error {
+	var open qrscan.Opener
+	switch cfg.QR.Backend {
+	case config.BackendSim:
+		q, path, err := qrsim.StartPTY(ctx)
+		if err != nil {
+			return fmt.Errorf("terminal: QR simulator: %w", err)
+		}
+		t.Sims.QR = q
+		open = qrscan.SerialOpener(path, 115200)
+	case config.BackendSerial:
+		open = qrscan.SerialOpener(cfg.QR.Port, 115200)
+	case config.BackendEvdev:
+		open = qrscan.EvdevOpener(cfg.QR.Port)
+	case config.BackendNone:
+		return nil
+	}
+	svc := qrscan.NewService(open, t.log)
+	t.QR = svc
+	t.sv.Go(ctx, "qr", svc)
+	t.sv.Go(ctx, "qr-events", supervise.Func(func(ctx context.Context) error {
+		for {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case ev := <-svc.Events():
+				if ev.Payload != "" {
+					t.Session.QRScanned(ev.Payload)
 				}
 			}
 		}
@@ -434,4 +489,13 @@ func (t *Terminal) Close() error {
 		errs = append(errs, t.closers[i]())
 	}
 	return errors.Join(errs...)
+}
+
+// parseVIDPID reads "0400:C35A".
+func parseVIDPID(s string) (vid, pid uint16, err error) {
+	var v, p uint32
+	if _, err := fmt.Sscanf(s, "%x:%x", &v, &p); err != nil || v > 0xffff || p > 0xffff {
+		return 0, 0, fmt.Errorf("%q is not VID:PID in hex", s)
+	}
+	return uint16(v), uint16(p), nil
 }

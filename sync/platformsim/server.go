@@ -592,3 +592,15 @@ func (s *Server) inspectCatalog(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
 }
+
+// StartLoopback serves plain HTTP on 127.0.0.1 (a free port) until ctx ends
+// and returns the base URL: the kiosk's simulation mode and tests point a
+// client (AllowInsecureLoopback) at it.
+func (s *Server) StartLoopback(ctx context.Context) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("platformsim: %w", err)
+	}
+	go s.ServeTLS(ctx, ln, nil)
+	return "http://" + ln.Addr().String(), nil
+}

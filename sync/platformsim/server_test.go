@@ -2,6 +2,7 @@ package platformsim
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -286,4 +287,25 @@ func FuzzParseFaults(f *testing.F) {
 			t.Fatalf("probability out of range: %+v", fl)
 		}
 	})
+}
+
+func TestStartLoopback(t *testing.T) {
+	s, err := New(Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base, err := s.StartLoopback(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(base, "http://127.0.0.1:") {
+		t.Fatalf("base %s", base)
+	}
+	r := doReq(t, http.MethodGet, base+api.PathCatalog, nil, nil)
+	if env := envelope(t, r); r.StatusCode != 404 || env.Error == nil || env.Error.Code != api.CodeNoCatalog {
+		t.Errorf("catalog without one: %d %+v", r.StatusCode, env.Error)
+	}
 }

@@ -122,28 +122,37 @@ func TestCrashKill(t *testing.T) {
 		}
 		return cmd
 	}
-	enqueue(4)
+	enqueue(3)
 	exited, midSync := 0, 0
 	// Count only kills that landed while the child talked to the platform.
 	i := 0
 	for ; midSync < kills && i < 4*kills; i++ {
-		if i%3 == 0 {
-			enqueue(1 + rnd.IntN(2))
-		}
+		enqueue(1) // there is always work for the child
 		before := requests.Load()
 		cmd := child()
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
 		// Wait until the child talks to the platform, then kill it at a
 		// random moment of its work.
-		for t0 := time.Now(); requests.Load() == before && time.Since(t0) < 10*time.Second; {
-			time.Sleep(2 * time.Millisecond)
+		finished := false
+		for t0 := time.Now(); requests.Load() == before && time.Since(t0) < 10*time.Second && !finished; {
+			select {
+			case <-done:
+				finished = true
+			case <-time.After(2 * time.Millisecond):
+			}
 		}
-		time.Sleep(time.Duration(rnd.IntN(600)) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		if requests.Load() > before {
-			midSync++
+		if !finished {
+			time.Sleep(time.Duration(rnd.IntN(300)) * time.Millisecond)
+			cmd.Process.Signal(syscall.SIGKILL)
+			if err := <-done; err == nil {
+				finished = true
+			}
 		}
-		if err := cmd.Wait(); err == nil {
+		if finished {
 			exited++ // drained before the kill
+		} else if requests.Load() > before {
+			midSync++
 		}
 	}
 	if midSync < kills {

@@ -411,3 +411,31 @@ func TestStatusRatingsHeartbeat(t *testing.T) {
 		t.Errorf("heartbeat %+v", hb)
 	}
 }
+
+func TestServe(t *testing.T) {
+	s := startSim(t, platformsim.Faults{Err5xx: 0.2, Seed: 9}, 32<<10)
+	ob, _ := newFakeOutbox("")
+	want := fill(t, ob, 21, 4, 2, 1, 100<<10)
+	r := New(ob, s.cl, Config{PollEvery: 10 * time.Millisecond, StatusEvery: 10 * time.Millisecond, HeartbeatEvery: 10 * time.Millisecond,
+		RatingsEvery: 10 * time.Millisecond, BackoffBase: time.Millisecond, BackoffCap: 5 * time.Millisecond}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Serve(ctx) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		d, _ := ob.Depth(ctx)
+		_, hbErr := s.srv.LastHeartbeat("dev")
+		if d == 0 && hbErr == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("depth %d, heartbeat %v", d, hbErr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Serve returned %v", err)
+	}
+	checkReceived(t, s.srv, want)
+}

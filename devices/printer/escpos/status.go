@@ -141,7 +141,7 @@ func readReply(ctx context.Context, r io.Reader) (byte, error) {
 			return one[0], nil
 		}
 		if err != nil {
-			if errors.Is(err, timeoutErr) || isTimeout(err) {
+			if isTimeout(err) {
 				continue
 			}
 			if errors.Is(err, io.EOF) {
@@ -151,8 +151,6 @@ func readReply(ctx context.Context, r io.Reader) (byte, error) {
 		}
 	}
 }
-
-var timeoutErr = errors.New("timeout")
 
 func isTimeout(err error) bool {
 	var t interface{ Timeout() bool }
