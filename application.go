@@ -308,3 +308,8 @@ func ParseReceiptQR(payload string) (acceptanceNo, instanceID string, ok bool) {
 	}
 	return no, id, true
 }
+
+// ErrNoneDue is returned by a queue when no application is due for upload
+// now. It lives here so that the store that returns it and the relay that
+// tests for it share one sentinel without importing each other.
+var ErrNoneDue = errors.New("no application due")

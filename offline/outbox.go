@@ -20,18 +20,9 @@ import (
 // This file implements relay.Outbox (sync/relay/outbox.go). The package does
 // not import sync/relay; the compile-time check lives in outbox_test.go.
 
-// ErrNoneDue is returned (wrapped) by NextDue when nothing is due. It also
-// matches relay.ErrNoneDue under errors.Is, by that sentinel's message,
-// because offline may not import sync/ (see Is).
-var ErrNoneDue error = noneDue{}
-
-type noneDue struct{}
-
-func (noneDue) Error() string { return "offline: nothing due" }
-
-// Is makes errors.Is(err, relay.ErrNoneDue) hold without importing relay.
-// A test in outbox_test.go fails if relay's message ever changes.
-func (noneDue) Is(target error) bool { return target != nil && target.Error() == "relay: nothing due" }
+// ErrNoneDue is returned (wrapped) by NextDue when nothing is due; it is
+// the domain's sentinel, which the relay tests for.
+var ErrNoneDue = kiosk.ErrNoneDue
 
 // NextDue returns the pending application whose next attempt is at or
 // before now, smallest total size first, or ErrNoneDue. The index

@@ -786,3 +786,30 @@ func TestFilesOwnerOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestRetentionService(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	clk := newClock()
+	s := openTest(t, t.TempDir(), WithClock(clk.now))
+	app, f := testApp(1, "11010519491231002X", 1, 10, rand.New(rand.NewPCG(1, 2)))
+	s.Enqueue(ctx, app, f)
+	s.MarkSubmitted(ctx, app.InstanceID, clk.now())
+	s.ApplyStatus(ctx, app.InstanceID, kiosk.StateRejected, clk.now(), "")
+	clk.add(2 * time.Hour)
+	done := make(chan error)
+	go func() { done <- (&Retention{Store: s, Retention: time.Hour, Every: time.Millisecond}).Serve(ctx) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if sum, _ := s.Summary(context.Background(), app.InstanceID); sum.State == kiosk.StatePurged {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Retention never purged")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Serve = %v", err)
+	}
+}

@@ -62,7 +62,7 @@ type clock struct{}
 
 func (clock) Now() time.Time { return time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) }
 
-func setup(t *testing.T, elder bool) (*session.Session, *UI, fyne.Window, *memStore) {
+func setup(t testing.TB, elder bool) (*session.Session, *UI, fyne.Window, *memStore) {
 	t.Helper()
 	a := test.NewTempApp(t)
 	_ = a
@@ -117,7 +117,7 @@ func TestScreensRender(t *testing.T) {
 }
 
 // tapButton finds a visible button by its label and taps it.
-func tapButton(t *testing.T, w fyne.Window, label string) {
+func tapButton(t testing.TB, w fyne.Window, label string) {
 	t.Helper()
 	var found *widget.Button
 	var walk func(o fyne.CanvasObject)

@@ -11,6 +11,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -74,7 +76,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	if err := cmd.run(ctx, args[2:], stdout, stderr); err != nil {
+	if err := cmd.run(ctx, args[2:], stdout, stderr); errors.Is(err, flag.ErrHelp) {
+		return 0 // -h: the flag set printed the usage
+	} else if err != nil {
 		fmt.Fprintf(stderr, "kioskctl %s %s: %v\n", args[0], args[1], err)
 		if e, ok := err.(*exitError); ok {
 			return e.code

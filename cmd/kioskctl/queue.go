@@ -120,7 +120,7 @@ func queueParseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil
+			return err // usage printed; main exits 0 without running the verb
 		}
 		return &exitError{2, err}
 	}

@@ -29,15 +29,18 @@ import (
 	"github.com/bianmin/kiosk/devices/idcard"
 	idsim "github.com/bianmin/kiosk/devices/idcard/sim"
 	idusb "github.com/bianmin/kiosk/devices/idcard/usb"
-	"github.com/bianmin/kiosk/devices/qrscan"
-	qrsim "github.com/bianmin/kiosk/devices/qrscan/sim"
 	"github.com/bianmin/kiosk/devices/printer"
 	"github.com/bianmin/kiosk/devices/printer/escpos"
 	prsim "github.com/bianmin/kiosk/devices/printer/escpos/sim"
 	prusb "github.com/bianmin/kiosk/devices/printer/usb"
 	"github.com/bianmin/kiosk/devices/printer/usblp"
+	"github.com/bianmin/kiosk/devices/qrscan"
+	qrsim "github.com/bianmin/kiosk/devices/qrscan/sim"
 	"github.com/bianmin/kiosk/devices/scanner"
+	"github.com/bianmin/kiosk/devices/scanner/escl"
+	"github.com/bianmin/kiosk/devices/scanner/sane"
 	scansim "github.com/bianmin/kiosk/devices/scanner/sim"
+	"github.com/bianmin/kiosk/devices/scanner/v4l2"
 	"github.com/bianmin/kiosk/devices/serialport"
 	"github.com/bianmin/kiosk/internal/supervise"
 	"github.com/bianmin/kiosk/offline"
@@ -170,9 +173,7 @@ func Start(parent context.Context, cfg config.Config, opt Options) (t *Terminal,
 	// The relay last: its heartbeat reads the device services.
 	t.sv.Go(ctx, "relay", t.Relay)
 	t.sv.Go(ctx, "session", supervise.Func(t.Session.Run))
-	t.sv.Go(ctx, "retention", supervise.Func(func(ctx context.Context) error {
-		return t.retention(ctx, time.Duration(cfg.Store.RetentionDays)*24*time.Hour)
-	}))
+	t.sv.Go(ctx, "retention", &offline.Retention{Store: st, Retention: time.Duration(cfg.Store.RetentionDays) * 24 * time.Hour})
 	return t, nil
 }
 
@@ -442,27 +443,16 @@ func (t *Terminal) scanner(cfg config.Config) (scanner.Scanner, error) {
 		s := scansim.New(scansim.Knobs{Pages: 1})
 		t.Sims.Scanner = s
 		return s, nil
+	case config.BackendESCL:
+		return escl.New(cfg.Scanner.Device, escl.WithLogger(t.log))
+	case config.BackendSANE:
+		return sane.New(sane.Config{Device: cfg.Scanner.Device, Log: t.log}), nil
+	case config.BackendV4L2:
+		return v4l2.New(v4l2.Config{Device: cfg.Scanner.Device, Log: t.log}), nil
 	case config.BackendNone:
 		return nil, nil
 	}
-	return nil, fmt.Errorf("terminal: scanner backend %q is not wired in the kiosk yet; use kioskctl to test it", cfg.Scanner.Backend)
-}
-
-// retention purges personal data of finished applications once a day.
-func (t *Terminal) retention(ctx context.Context, keep time.Duration) error {
-	for {
-		n, err := t.Store.Purge(ctx, time.Now(), keep)
-		if err != nil {
-			t.log.Warn("purge failed", "err", err)
-		} else if n > 0 {
-			t.log.Info("personal data purged", "applications", n)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(24 * time.Hour):
-		}
-	}
+	return nil, fmt.Errorf("terminal: unknown scanner backend %q", cfg.Scanner.Backend)
 }
 
 // DeviceStates summarises every device for heartbeats, the dock and the UI.

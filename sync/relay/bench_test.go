@@ -1,12 +1,15 @@
 package relay
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,7 +27,6 @@ type linkProxy struct {
 	target   string
 	up, down *client.RateLimiter
 	dropP    float64
-	dropMax  int64 // a dropped connection is cut at a uniform byte in [0, dropMax)
 	mu       sync.Mutex
 	rnd      *rand.Rand
 	upBytes  atomic.Int64
@@ -33,13 +35,13 @@ type linkProxy struct {
 	cut      atomic.Int64 // connections actually cut (carried enough bytes)
 }
 
-func newLinkProxy(tb testing.TB, target string, bits int64, dropP float64, dropMax int64) *linkProxy {
+func newLinkProxy(tb testing.TB, target string, bits int64, dropP float64) *linkProxy {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	p := &linkProxy{ln: ln, target: target, up: client.NewRateLimiter(bits), down: client.NewRateLimiter(bits),
-		dropP: dropP, dropMax: dropMax, rnd: rand.New(rand.NewPCG(11, 12))}
+		dropP: dropP, rnd: rand.New(rand.NewPCG(11, 12))}
 	go p.serve()
 	tb.Cleanup(func() { ln.Close() })
 	return p
@@ -65,6 +67,9 @@ type countWriter struct {
 
 func (c *countWriter) Write(b []byte) (int, error) {
 	if c.left >= 0 {
+		if c.close == nil {
+			return 0, io.ErrClosedPipe
+		}
 		if int64(len(b)) > c.left {
 			b = b[:c.left]
 		}
@@ -73,9 +78,10 @@ func (c *countWriter) Write(b []byte) (int, error) {
 	c.n.Add(int64(n))
 	if c.left >= 0 {
 		c.left -= int64(n)
-		if c.left <= 0 {
+		if c.left <= 0 && c.close != nil {
 			c.cut.Add(1)
 			c.close()
+			c.close = nil
 			return n, io.ErrClosedPipe
 		}
 	}
@@ -89,20 +95,42 @@ func (p *linkProxy) handle(c net.Conn) {
 		return
 	}
 	p.conns.Add(1)
-	p.mu.Lock()
-	cut := int64(-1)
-	if p.rnd.Float64() < p.dropP {
-		cut = p.rnd.Int64N(p.dropMax)
-		p.dropped.Add(1)
-	}
-	p.mu.Unlock()
 	closeBoth := func() { c.Close(); s.Close() }
 	ctx := context.Background()
 	go func() {
 		io.Copy(client.LimitWriter(ctx, c, p.down), s)
 		closeBoth()
 	}()
-	io.Copy(&countWriter{w: client.LimitWriter(ctx, s, p.up), n: &p.upBytes, left: cut, cut: &p.cut, close: closeBoth}, c)
+	// Read the request head to learn how many bytes this connection's
+	// request carries, so that a cut falls uniformly within it.
+	br := bufio.NewReader(c)
+	var head []byte
+	var length int64
+	for {
+		line, err := br.ReadSlice('\n')
+		head = append(head, line...)
+		if err != nil {
+			closeBoth()
+			return
+		}
+		if k, v, ok := strings.Cut(strings.TrimSpace(string(line)), ":"); ok && strings.EqualFold(k, "Content-Length") {
+			length, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+		if len(line) <= 2 {
+			break
+		}
+	}
+	p.mu.Lock()
+	cut := int64(-1)
+	if p.rnd.Float64() < p.dropP {
+		cut = p.rnd.Int64N(int64(len(head)) + length)
+		p.dropped.Add(1)
+	}
+	p.mu.Unlock()
+	cw := &countWriter{w: client.LimitWriter(ctx, s, p.up), n: &p.upBytes, left: cut, cut: &p.cut, close: closeBoth}
+	if _, err := cw.Write(head); err == nil {
+		io.Copy(cw, br)
+	}
 	closeBoth()
 }
 
@@ -126,7 +154,7 @@ func benchSetupConn(b *testing.B, f platformsim.Faults, bits int64, dropP float6
 	}
 	hs := httptest.NewServer(h)
 	b.Cleanup(func() { hs.Close(); srv.Close() })
-	px := newLinkProxy(b, hs.Listener.Addr().String(), bits, dropP, 266000)
+	px := newLinkProxy(b, hs.Listener.Addr().String(), bits, dropP)
 	cl, err := client.New(client.Config{BaseURL: "http://" + px.ln.Addr().String(), AllowInsecureLoopback: true, Timeout: time.Minute})
 	if err != nil {
 		b.Fatal(err)
@@ -176,10 +204,10 @@ func BenchmarkGoodput2Mbit(b *testing.B) {
 
 // BenchmarkDropOverhead: bytes the terminal put on the wire (counted at a
 // loopback proxy) over payload bytes when 20 % of connections are cut at a
-// random byte (goal <= 1.05). Every request has its own connection here, so
-// a fifth of all requests, chunks included, are cut mid-stream; bytes the
-// terminal had not yet sent when the link failed are not counted, as on a
-// real link. cut_conns is how many connections were cut.
+// uniformly random byte of the request they carry (goal <= 1.05). Every
+// request has its own connection here, so a fifth of all requests, chunks
+// included, are cut mid-stream; bytes the terminal had not yet sent when the
+// link failed are not counted, as on a real link.
 func BenchmarkDropOverhead(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()

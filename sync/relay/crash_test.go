@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -66,6 +65,9 @@ func TestCrashChild(t *testing.T) {
 func TestCrashKill(t *testing.T) {
 	if os.Getenv(envChild) != "" {
 		t.Skip("child")
+	}
+	if testing.Short() {
+		t.Skip("kills child processes for ~15 s")
 	}
 	kills := 20
 	if os.Getenv("KIOSK_SOAK") == "1" {
@@ -189,5 +191,4 @@ func TestCrashKill(t *testing.T) {
 	}
 	checkReceived(t, srv, want)
 	t.Logf("%d applications, %d kills (%d while syncing, %d runs finished first), %d requests, faults %+v", len(want), i, midSync, exited, requests.Load(), srv.FaultCounts())
-	_ = strconv.Itoa
 }

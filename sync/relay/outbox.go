@@ -7,15 +7,15 @@ package relay
 
 import (
 	"context"
-	"errors"
 	"io"
 	"time"
 
 	kiosk "github.com/bianmin/kiosk"
 )
 
-// ErrNoneDue is returned by Outbox.NextDue when nothing is due now.
-var ErrNoneDue = errors.New("relay: nothing due")
+// ErrNoneDue is returned by Outbox.NextDue when nothing is due now: the
+// domain's sentinel, shared with the store.
+var ErrNoneDue = kiosk.ErrNoneDue
 
 // Outbox is what the relay needs of the durable queue (offline.Store
 // implements it). Every method is safe for concurrent use and durable on
