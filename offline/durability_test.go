@@ -60,7 +60,7 @@ func TestDurabilityKill(t *testing.T) {
 	}
 	kills := 20
 	if *soak || os.Getenv("KIOSK_SOAK") == "1" {
-		kills = 300
+		kills = 500
 	}
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))

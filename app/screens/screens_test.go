@@ -1,6 +1,7 @@
 package screens
 
 import (
+	"fmt"
 	"context"
 	"flag"
 	"image"
@@ -58,9 +59,20 @@ type okPrinter struct{}
 
 func (okPrinter) Print(context.Context, kiosk.Receipt) error { return nil }
 
-type clock struct{}
+// clock is the tests' adjustable time; setup resets it.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
 
-func (clock) Now() time.Time { return time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) }
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var clk = &clock{}
 
 func setup(t testing.TB, elder bool) (*session.Session, *UI, fyne.Window, *memStore) {
 	t.Helper()
@@ -71,8 +83,11 @@ func setup(t testing.TB, elder bool) (*session.Session, *UI, fyne.Window, *memSt
 		t.Fatal(err)
 	}
 	st := &memStore{}
+	clk.mu.Lock()
+	clk.t = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+	clk.mu.Unlock()
 	s := session.New(session.Config{Station: kiosk.Station{Code: "330106001", Terminal: "T01", Name: "双流村便民服务站"}, QueryBase: "https://zwfw.example.gov.cn/track"},
-		session.Deps{Catalog: cat, Store: st, Printer: okPrinter{}, Clock: clock{}})
+		session.Deps{Catalog: cat, Store: st, Printer: okPrinter{}, Clock: clk, NewID: seqID()})
 	s.SetElder(elder)
 	w := test.NewWindow(nil)
 	w.Resize(fyne.NewSize(1080, 1920))
@@ -95,6 +110,18 @@ func save(t *testing.T, w fyne.Window, name string) image.Image {
 		}
 	}
 	return img
+}
+
+// seqID makes predictable instance IDs, so receipt QR codes are stable.
+func seqID() func() string {
+	var mu sync.Mutex
+	n := 0
+	return func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		return fmt.Sprintf("00000000-0000-4000-8000-%012d", n)
+	}
 }
 
 func resident() *kiosk.Identity {

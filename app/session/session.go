@@ -67,6 +67,9 @@ type Deps struct {
 	Logger  *slog.Logger
 	// Prompt turns a prompt key into the text spoken (translation).
 	Prompt func(key string) string
+	// NewID makes instance IDs; nil means random UUIDs (tests inject
+	// predictable ones).
+	NewID func() string
 }
 
 // MaterialChoice is how the resident is handling one material.
@@ -133,6 +136,9 @@ func New(cfg Config, deps Deps) *Session {
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.NewID == nil {
+		deps.NewID = uuid.NewString
 	}
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = 90 * time.Second
@@ -902,7 +908,7 @@ func (s *Session) buildApplication(ctx context.Context, snap Snapshot, it *kiosk
 		return nil, nil, fmt.Errorf("acceptance number: %w", err)
 	}
 	app := &kiosk.Application{
-		InstanceID:   uuid.NewString(),
+		InstanceID:   s.deps.NewID(),
 		AcceptanceNo: kiosk.AcceptanceNo(s.cfg.Station, now, seq),
 		ItemCode:     it.Code,
 		ItemName:     it.Name,

@@ -111,7 +111,7 @@ func runTour(ctx context.Context, term *terminal.Terminal, ui *screens.UI, w fyn
 		}},
 		{"materials", func() error {
 			it, _ := term.Catalog.Item(tourItem(term.Catalog))
-			fillForm(s, it)
+			terminal.FillSample(s, it)
 			if !s.SubmitForm() {
 				return fmt.Errorf("tour: form refused: %v", s.Snapshot().FieldErrors)
 			}
@@ -200,29 +200,4 @@ func tourItem(c *kiosk.Catalog) string {
 		}
 	}
 	return best
-}
-
-func fillForm(s *session.Session, it *kiosk.ServiceItem) {
-	for _, f := range it.Form {
-		v := s.Snapshot().Form[f.Key]
-		if v != "" && kiosk.CheckField(f, v) == nil {
-			continue
-		}
-		switch f.Kind {
-		case kiosk.FieldMobile:
-			s.SetField(f.Key, "13800138000")
-		case kiosk.FieldChoice:
-			s.SetField(f.Key, f.Choices[0])
-		case kiosk.FieldBankCard, kiosk.FieldNumber:
-			s.SetField(f.Key, "6217001234567890")
-		case kiosk.FieldDate:
-			s.SetField(f.Key, "2026-11-23")
-		case kiosk.FieldCreditCode:
-			s.SetField(f.Key, "91350100M000100Y43")
-		default:
-			if f.Required {
-				s.SetField(f.Key, "双流村")
-			}
-		}
-	}
 }

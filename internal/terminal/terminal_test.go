@@ -68,25 +68,7 @@ func TestWalkingSkeleton(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.StartForm()
-	for _, f := range item.Form {
-		if s.Snapshot().Form[f.Key] != "" {
-			continue
-		}
-		switch f.Kind {
-		case kiosk.FieldMobile:
-			s.SetField(f.Key, "13800138000")
-		case kiosk.FieldChoice:
-			s.SetField(f.Key, f.Choices[0])
-		case kiosk.FieldBankCard, kiosk.FieldNumber:
-			s.SetField(f.Key, "6217001234567890")
-		case kiosk.FieldDate:
-			s.SetField(f.Key, "2026-11-23")
-		default:
-			if f.Required {
-				s.SetField(f.Key, "测试")
-			}
-		}
-	}
+	FillSample(s, item)
 	if !s.SubmitForm() {
 		t.Fatalf("form refused: %v", s.Snapshot().FieldErrors)
 	}
@@ -189,22 +171,7 @@ func TestOfflineThenOnline(t *testing.T) {
 	_ = s.ChooseItem(code)
 	s.StartForm()
 	it, _ := term.Catalog.Item(code)
-	for _, f := range it.Form {
-		if s.Snapshot().Form[f.Key] == "" && f.Required {
-			switch f.Kind {
-			case kiosk.FieldMobile:
-				s.SetField(f.Key, "13800138000")
-			case kiosk.FieldChoice:
-				s.SetField(f.Key, f.Choices[0])
-			case kiosk.FieldBankCard, kiosk.FieldNumber:
-				s.SetField(f.Key, "6217001234567890")
-			case kiosk.FieldDate:
-				s.SetField(f.Key, "2026-11-23")
-			default:
-				s.SetField(f.Key, "测试")
-			}
-		}
-	}
+	FillSample(s, it)
 	if !s.SubmitForm() {
 		t.Fatalf("form: %v", s.Snapshot().FieldErrors)
 	}
