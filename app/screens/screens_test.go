@@ -1,9 +1,9 @@
 package screens
 
 import (
-	"fmt"
 	"context"
 	"flag"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
