@@ -71,3 +71,14 @@ type DeviceError struct {
 
 func (e *DeviceError) Error() string { return e.Device + " " + string(e.State) + ": " + e.Err.Error() }
 func (e *DeviceError) Unwrap() error { return e.Err }
+
+// EIDVerifier checks an electronic-ID QR code (电子身份证 / CTID 网证) with
+// the issuing service and returns the identity it proves. No verifier ships:
+// the national service needs a provincial agreement; a terminal without one
+// tells the resident to use the card.
+type EIDVerifier interface {
+	Verify(ctx context.Context, payload string) (*kiosk.Identity, error)
+}
+
+// EIDPrefix marks an electronic-ID QR payload (placeholder scheme).
+const EIDPrefix = "CTID:"

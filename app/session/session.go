@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -67,6 +68,8 @@ type Deps struct {
 	Logger  *slog.Logger
 	// Prompt turns a prompt key into the text spoken (translation).
 	Prompt func(key string) string
+	// EID verifies electronic-ID QR codes; nil: not available here.
+	EID EIDVerifier
 	// NewID makes instance IDs; nil means random UUIDs (tests inject
 	// predictable ones).
 	NewID func() string
@@ -391,6 +394,10 @@ func (s *Session) CardError(noticeKey string) {
 // QRScanned takes a payload from the QR scanner: a receipt QR opens its
 // progress; anything else is shown as not recognised.
 func (s *Session) QRScanned(payload string) {
+	if strings.HasPrefix(payload, EIDPrefix) {
+		s.electronicID(payload)
+		return
+	}
 	no, _, ok := kiosk.ParseReceiptQR(payload)
 	if !ok {
 		s.update(func() { s.s.Notice = "notice.qr_unknown" })
@@ -402,6 +409,25 @@ func (s *Session) QRScanned(payload string) {
 		}
 	})
 	s.queryProgress("", no)
+}
+
+// electronicID starts a session from an electronic-ID QR code when a
+// verifier is configured; otherwise it says to use the card.
+func (s *Session) electronicID(payload string) {
+	if s.deps.EID == nil {
+		s.update(func() { s.s.Notice = "notice.eid_unavailable" })
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	id, err := s.deps.EID.Verify(ctx, payload)
+	if err != nil || id == nil {
+		s.log.Warn("electronic ID not verified", "err", err)
+		s.update(func() { s.s.Notice = "notice.eid_failed" })
+		return
+	}
+	id.Source = kiosk.SourceQR
+	s.CardRead(id)
 }
 
 // ConfirmIdentity accepts the name shown with placeholders.

@@ -385,3 +385,29 @@ func TestSecondCardIgnoredMidSession(t *testing.T) {
 		t.Fatal("a second card took over the session")
 	}
 }
+
+type fakeEID struct{ id *kiosk.Identity }
+
+func (f fakeEID) Verify(ctx context.Context, payload string) (*kiosk.Identity, error) {
+	if payload != "CTID:good" {
+		return nil, errors.New("not verified")
+	}
+	return f.id, nil
+}
+
+func TestElectronicID(t *testing.T) {
+	s, _, _, _ := newSession(t)
+	s.QRScanned("CTID:good")
+	if s.Snapshot().Notice != "notice.eid_unavailable" {
+		t.Fatal("no verifier: the resident is not told to use the card")
+	}
+	s2 := New(Config{}, Deps{Catalog: catalog(), Store: &fakeStore{}, Printer: &fakePrinter{}, EID: fakeEID{id: card()}})
+	s2.QRScanned("CTID:bad")
+	if s2.Snapshot().Notice != "notice.eid_failed" || s2.Snapshot().Identity != nil {
+		t.Fatal("a failed verification started a session")
+	}
+	s2.QRScanned("CTID:good")
+	if sn := s2.Snapshot(); sn.Screen != ScreenHome || sn.Identity.Source != kiosk.SourceQR {
+		t.Fatalf("verified electronic ID: %+v", sn)
+	}
+}
