@@ -63,13 +63,16 @@ type Config struct {
 // Platform is the provincial platform. An empty URL runs the emulator in
 // process (simulation); production requires https with mutual TLS.
 type Platform struct {
-	URL       string   `toml:"url"`
-	CertFile  string   `toml:"cert_file"`
-	KeyFile   string   `toml:"key_file"`
-	CAFile    string   `toml:"ca_file"`
-	QueryBase string   `toml:"query_base"` // receipt QR tracking page
-	Timeout   Duration `toml:"timeout"`
-	RateLimit string   `toml:"rate_limit"` // optional upload cap, e.g. "512kbit"
+	URL       string `toml:"url"`
+	CertFile  string `toml:"cert_file"`
+	KeyFile   string `toml:"key_file"`
+	CAFile    string `toml:"ca_file"`
+	QueryBase string `toml:"query_base"` // receipt QR tracking page
+	// CatalogKeyFile is the platform's ed25519 public key that signs the
+	// catalogue; empty: catalogue updates are not pulled.
+	CatalogKeyFile string   `toml:"catalog_key_file"`
+	Timeout        Duration `toml:"timeout"`
+	RateLimit      string   `toml:"rate_limit"` // optional upload cap, e.g. "512kbit"
 }
 
 // Store is the offline store.

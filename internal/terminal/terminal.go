@@ -44,6 +44,7 @@ import (
 	"github.com/bianmin/kiosk/devices/serialport"
 	"github.com/bianmin/kiosk/internal/supervise"
 	"github.com/bianmin/kiosk/offline"
+	"github.com/bianmin/kiosk/sync/api"
 	"github.com/bianmin/kiosk/sync/catalogsig"
 	"github.com/bianmin/kiosk/sync/client"
 	"github.com/bianmin/kiosk/sync/platformsim"
@@ -69,7 +70,9 @@ type Sims struct {
 	QR       *qrsim.Scanner
 	Platform *platformsim.Server
 	Net      *Switch // cuts the link to the emulator
-	URL      string  // the emulator's address
+	// CatalogKey signs catalogues the emulator serves (a throwaway key).
+	CatalogKey ed25519.PrivateKey
+	URL        string // the emulator's address
 }
 
 // Terminal is a running kiosk without its window.
@@ -199,6 +202,24 @@ func loadKey(cfg config.Config, dataDir string) (offline.Key, error) {
 // loadCatalog takes the newest verified catalogue the relay kept, else the
 // bundled sample.
 func (t *Terminal) loadCatalog(ctx context.Context) (*kiosk.Catalog, error) {
+	signed, version, err := t.Store.LatestCatalog(ctx)
+	if err == nil && signed != nil {
+		// The relay verified it (signature, expiry, version) before keeping it.
+		var sc api.SignedCatalog
+		var p api.CatalogPayload
+		if err = json.Unmarshal(signed, &sc); err == nil {
+			if err = json.Unmarshal(sc.Payload, &p); err == nil {
+				var c *kiosk.Catalog
+				if c, err = assets.ParseCatalog(p.Catalog); err == nil {
+					t.log.Info("catalogue from the platform", "version", version)
+					return c, nil
+				}
+			}
+		}
+	}
+	if err != nil {
+		t.log.Warn("kept catalogue unusable, using the bundled one", "err", err)
+	}
 	return assets.Catalog()
 }
 
@@ -266,12 +287,21 @@ func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir
 		go srv.Serve(ln) //nolint:errcheck // closed with the terminal
 		t.closers = append(t.closers, srv.Close)
 		url = "http://" + ln.Addr().String()
-		t.Sims.Platform, t.Sims.Net, t.Sims.URL = sim, sw, url
+		t.Sims.Platform, t.Sims.Net, t.Sims.URL, t.Sims.CatalogKey = sim, sw, url, priv
 		ccfg.BaseURL = url
 		ccfg.AllowInsecureLoopback = true
 		catKey = pub
-	} else if len(url) > 7 && url[:7] == "http://" {
-		ccfg.AllowInsecureLoopback = true
+	} else {
+		if len(url) > 7 && url[:7] == "http://" {
+			ccfg.AllowInsecureLoopback = true
+		}
+		if cfg.Platform.CatalogKeyFile != "" {
+			pub, err := catalogsig.LoadPublic(cfg.Platform.CatalogKeyFile)
+			if err != nil {
+				return fmt.Errorf("terminal: catalogue key: %w", err)
+			}
+			catKey = pub
+		}
 	}
 	cl, err := client.New(ccfg)
 	if err != nil {
@@ -279,8 +309,11 @@ func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir
 	}
 	rcfg := relay.Config{
 		CatalogKey: catKey,
-		Terminal:   cfg.Station.Code + "-" + cfg.Station.Terminal,
-		Versions:   map[string]string{"kiosk": Version, "catalog": fmt.Sprint(t.Catalog.Version)},
+		OnCatalog: func(v int64, _ json.RawMessage) {
+			t.log.Info("new catalogue kept; it applies at the next start", "version", v)
+		},
+		Terminal: cfg.Station.Code + "-" + cfg.Station.Terminal,
+		Versions: map[string]string{"kiosk": Version, "catalog": fmt.Sprint(t.Catalog.Version)},
 		DeviceStates: func() []kiosk.DeviceStatus {
 			return t.DeviceStates()
 		},

@@ -2,6 +2,7 @@ package terminal
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"testing"
@@ -9,9 +10,11 @@ import (
 
 	kiosk "github.com/bianmin/kiosk"
 	"github.com/bianmin/kiosk/app/session"
+	"github.com/bianmin/kiosk/assets"
 	"github.com/bianmin/kiosk/assets/testcards"
 	"github.com/bianmin/kiosk/config"
 	"github.com/bianmin/kiosk/sync/api"
+	"github.com/bianmin/kiosk/sync/catalogsig"
 )
 
 func start(t *testing.T) *Terminal {
@@ -198,4 +201,43 @@ func TestOfflineThenOnline(t *testing.T) {
 		sum, err := term.Store.FindByAcceptanceNo(context.Background(), no)
 		return err == nil && sum.State.Synced()
 	})
+}
+
+// TestCatalogueUpdateSurvivesRestart: a newer signed catalogue pulled from
+// the platform is kept by the store and used at the next start.
+func TestCatalogueUpdateSurvivesRestart(t *testing.T) {
+	cfg := config.Default()
+	cfg.Store.DataDir = t.TempDir()
+	term, err := Start(context.Background(), cfg, Options{Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := assets.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Version = 2
+	c.Items[0].Name = "更新后的事项名称"
+	raw, _ := json.Marshal(c)
+	signed, err := catalogsig.Sign(term.Sims.CatalogKey, raw, 2, time.Now(), time.Now().Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(signed)
+	if err := term.Sims.Platform.SetCatalog(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Relay.PullCatalog(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	term.Close()
+
+	term2, err := Start(context.Background(), cfg, Options{Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer term2.Close()
+	if term2.Catalog.Version != 2 || term2.Catalog.Items[0].Name != "更新后的事项名称" {
+		t.Fatalf("after restart: catalogue version %d, first item %q", term2.Catalog.Version, term2.Catalog.Items[0].Name)
+	}
 }
