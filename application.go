@@ -313,3 +313,26 @@ func ParseReceiptQR(payload string) (acceptanceNo, instanceID string, ok bool) {
 // now. It lives here so that the store that returns it and the relay that
 // tests for it share one sentinel without importing each other.
 var ErrNoneDue = errors.New("no application due")
+
+// SampleValue returns a valid example value for a field: the screen tour,
+// demos and tests fill forms with it.
+func SampleValue(f FieldSpec) string {
+	switch f.Kind {
+	case FieldMobile:
+		return "13800138000"
+	case FieldChoice:
+		if len(f.Choices) > 0 {
+			return f.Choices[0]
+		}
+		return ""
+	case FieldBankCard, FieldNumber:
+		return "6217001234567890"
+	case FieldDate:
+		return "2026-11-23"
+	case FieldCreditCode:
+		return "91350100M000100Y43"
+	case FieldIDNumber:
+		return "440524188001010014"
+	}
+	return "双流村"
+}

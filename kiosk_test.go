@@ -245,3 +245,16 @@ func TestRating(t *testing.T) {
 		t.Error("level 6 accepted")
 	}
 }
+
+func TestSampleValuesAreValid(t *testing.T) {
+	for _, k := range []FieldKind{FieldText, FieldIDNumber, FieldMobile, FieldCreditCode, FieldDate, FieldNumber, FieldBankCard} {
+		f := FieldSpec{Key: "k", Label: "l", Kind: k, Required: true}
+		if err := CheckField(f, SampleValue(f)); err != nil {
+			t.Errorf("%s: sample %q: %v", k, SampleValue(f), err)
+		}
+	}
+	c := FieldSpec{Kind: FieldChoice, Choices: []string{"甲"}, Required: true}
+	if CheckField(c, SampleValue(c)) != nil {
+		t.Error("choice sample invalid")
+	}
+}

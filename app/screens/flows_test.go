@@ -83,22 +83,7 @@ func TestGoldenEveryScreen(t *testing.T) {
 				if v != "" && kiosk.CheckField(f, v) == nil {
 					continue
 				}
-				switch f.Kind {
-				case kiosk.FieldMobile:
-					s.SetField(f.Key, "13800138000")
-				case kiosk.FieldChoice:
-					s.SetField(f.Key, f.Choices[0])
-				case kiosk.FieldBankCard, kiosk.FieldNumber:
-					s.SetField(f.Key, "6217001234567890")
-				case kiosk.FieldDate:
-					s.SetField(f.Key, "2026-11-23")
-				case kiosk.FieldCreditCode:
-					s.SetField(f.Key, "91350100M000100Y43")
-				case kiosk.FieldIDNumber:
-					s.SetField(f.Key, "440524188001010014")
-				default:
-					s.SetField(f.Key, "双流村")
-				}
+				s.SetField(f.Key, kiosk.SampleValue(f))
 			}
 			if !s.SubmitForm() {
 				t.Fatalf("form: %v", s.Snapshot().FieldErrors)
