@@ -47,10 +47,17 @@ func (u *UI) attract(s session.Snapshot) fyne.CanvasObject {
 	)
 	hours := u.caption(u.T("attract.hours"))
 	hours.Alignment = fyne.TextAlignCenter
-	return container.NewPadded(vbox(
+	if size := u.win.Canvas().Size(); size.Width > size.Height {
+		// Landscape terminals: the card on the left, the choices on the right.
+		left := vbox(layout.NewSpacer(), cardBox, arrow, layout.NewSpacer())
+		right := vbox(layout.NewSpacer(), actions, hours, layout.NewSpacer())
+		return container.NewVScroll(container.NewPadded(vbox(title, sub, u.notice(s),
+			container.NewBorder(nil, nil, nil, right, left))))
+	}
+	return container.NewVScroll(container.NewPadded(vbox(
 		layout.NewSpacer(), title, sub, u.notice(s), layout.NewSpacer(), cardBox, arrow, layout.NewSpacer(),
 		actions, hours,
-	))
+	)))
 }
 
 type manualDraft struct{ agent, name, id string }
