@@ -516,6 +516,20 @@ func (u *UI) done(s session.Snapshot) fyne.CanvasObject {
 	} else {
 		body = append(body, u.para(u.T("done.take_receipt")))
 	}
+	if u.sess.CanPrintForms() {
+		switch {
+		case s.FormErr != nil:
+			e := u.para(u.T("done.form_failed", u.errorText(s.FormErr)))
+			e.Importance = widget.DangerImportance
+			body = append(body, e, widget.NewButton(u.T("done.print_form"), u.sess.PrintForms))
+		case s.FormsPrinted:
+			ok := u.para("√ " + u.T("done.form_printed"))
+			ok.Importance = widget.SuccessImportance
+			body = append(body, ok)
+		default:
+			body = append(body, widget.NewButton(u.T("done.print_form"), u.sess.PrintForms))
+		}
+	}
 	body = append(body, u.caption(u.T("done.sync_note")))
 	if s.Busy {
 		body = append(body, widget.NewProgressBarInfinite())

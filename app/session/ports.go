@@ -82,3 +82,9 @@ type EIDVerifier interface {
 
 // EIDPrefix marks an electronic-ID QR payload (placeholder scheme).
 const EIDPrefix = "CTID:"
+
+// FormPrinter prints an application's form on A4 paper (through CUPS), for
+// residents who want a paper copy or a window that needs one.
+type FormPrinter interface {
+	PrintForm(ctx context.Context, app *kiosk.Application, item *kiosk.ServiceItem) error
+}

@@ -68,6 +68,8 @@ type Deps struct {
 	Logger  *slog.Logger
 	// Prompt turns a prompt key into the text spoken (translation).
 	Prompt func(key string) string
+	// Forms prints application forms on A4; nil: no A4 printer.
+	Forms FormPrinter
 	// EID verifies electronic-ID QR codes; nil: not available here.
 	EID EIDVerifier
 	// NewID makes instance IDs; nil means random UUIDs (tests inject
@@ -87,32 +89,34 @@ type MaterialChoice struct {
 // Snapshot is everything a screen needs to render. It is a copy: the screen
 // may keep it. It holds personal data: screens show it masked where they can.
 type Snapshot struct {
-	Screen      Screen
-	Identity    *kiosk.Identity
-	Agent       string
-	Category    *kiosk.Category
-	Items       []*kiosk.ServiceItem // category list or search results
-	Query       string
-	Item        *kiosk.ServiceItem
-	Bundle      *kiosk.Bundle
-	BundleItems []*kiosk.ServiceItem
-	Fields      []kiosk.FieldSpec
-	Form        map[string]string
-	FieldErrors map[string]error
-	Materials   []MaterialChoice
-	Signing     string // material ID being signed
-	Receipt     *kiosk.Receipt
-	Receipts    []kiosk.Receipt // all receipts of a bundle
-	PrintErr    error
-	SubmitErr   error
-	Busy        bool
-	Progress    []ProgressLine
-	ProgressErr error
-	Notice      string // a key of a short message to show (e.g. card read error)
-	Warning     bool   // idle warning shown
-	Remaining   time.Duration
-	Rated       bool
-	Elder       bool
+	Screen       Screen
+	Identity     *kiosk.Identity
+	Agent        string
+	Category     *kiosk.Category
+	Items        []*kiosk.ServiceItem // category list or search results
+	Query        string
+	Item         *kiosk.ServiceItem
+	Bundle       *kiosk.Bundle
+	BundleItems  []*kiosk.ServiceItem
+	Fields       []kiosk.FieldSpec
+	Form         map[string]string
+	FieldErrors  map[string]error
+	Materials    []MaterialChoice
+	Signing      string // material ID being signed
+	Receipt      *kiosk.Receipt
+	Receipts     []kiosk.Receipt // all receipts of a bundle
+	PrintErr     error
+	FormsPrinted bool  // the A4 forms went to the printer
+	FormErr      error // the A4 printer failed
+	SubmitErr    error
+	Busy         bool
+	Progress     []ProgressLine
+	ProgressErr  error
+	Notice       string // a key of a short message to show (e.g. card read error)
+	Warning      bool   // idle warning shown
+	Remaining    time.Duration
+	Rated        bool
+	Elder        bool
 }
 
 // Session is one terminal's resident session. Safe for concurrent use.
@@ -527,6 +531,7 @@ func (s *Session) clearChoiceLocked() {
 	s.s.Form = map[string]string{}
 	s.s.FieldErrors = map[string]error{}
 	s.s.PrintErr, s.s.SubmitErr, s.s.Rated = nil, nil, false
+	s.s.FormsPrinted, s.s.FormErr = false, nil
 	s.apps = nil
 }
 
@@ -1015,6 +1020,36 @@ func (s *Session) Reprint() {
 			}
 		}
 		s.update(func() { s.s.Busy = false; s.s.PrintErr = err })
+	}()
+}
+
+// CanPrintForms reports whether an A4 printer is configured.
+func (s *Session) CanPrintForms() bool { return s.deps.Forms != nil }
+
+// PrintForms prints the A4 form of every application of this visit.
+func (s *Session) PrintForms() {
+	if s.deps.Forms == nil {
+		return
+	}
+	s.mu.Lock()
+	apps := append([]*kiosk.Application(nil), s.apps...)
+	s.mu.Unlock()
+	s.update(func() { s.s.Busy = true; s.s.FormErr = nil })
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var err error
+		for _, a := range apps {
+			it, e := s.deps.Catalog.Item(a.ItemCode)
+			if e == nil {
+				e = s.deps.Forms.PrintForm(ctx, a, it)
+			}
+			if e != nil {
+				s.log.Warn("form not printed", "acceptance_no", a.AcceptanceNo, "err", e)
+				err = e
+			}
+		}
+		s.update(func() { s.s.Busy = false; s.s.FormErr = err; s.s.FormsPrinted = err == nil })
 	}()
 }
 

@@ -411,3 +411,50 @@ func TestElectronicID(t *testing.T) {
 		t.Fatalf("verified electronic ID: %+v", sn)
 	}
 }
+
+type fakeForms struct {
+	mu    sync.Mutex
+	items []string
+	fail  error
+}
+
+func (f *fakeForms) PrintForm(ctx context.Context, a *kiosk.Application, it *kiosk.ServiceItem) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return f.fail
+	}
+	f.items = append(f.items, it.Code+":"+a.Form["phone"])
+	return nil
+}
+
+func TestPrintFormsOnA4(t *testing.T) {
+	forms := &fakeForms{}
+	st, pr := &fakeStore{}, &fakePrinter{}
+	s := New(Config{Station: kiosk.Station{Code: "S", Terminal: "T01"}}, Deps{Catalog: catalog(), Store: st, Printer: pr, Forms: forms})
+	if !s.CanPrintForms() {
+		t.Fatal("forms printer not seen")
+	}
+	s.CardRead(card())
+	_ = s.ChooseBundle("BB")
+	s.StartForm()
+	s.SetField("phone", "13800138000")
+	s.SubmitForm()
+	_ = s.SetMaterialMode(1, kiosk.MaterialCommitted)
+	_ = s.Sign([]byte("sig"))
+	_ = s.SetMaterialMode(2, kiosk.MaterialDeferred)
+	_ = s.Review()
+	s.Submit()
+	waitFor(t, "done", func() bool { return s.Snapshot().Screen == ScreenDone })
+	s.PrintForms()
+	waitFor(t, "forms", func() bool { return s.Snapshot().FormsPrinted })
+	if len(forms.items) != 2 || forms.items[0] != "A:13800138000" {
+		t.Fatalf("forms printed: %v", forms.items)
+	}
+	forms.fail = errors.New("media-empty")
+	s.PrintForms()
+	waitFor(t, "form error", func() bool { return s.Snapshot().FormErr != nil })
+	if s.Snapshot().FormsPrinted {
+		t.Fatal("a failed print reported as printed")
+	}
+}

@@ -11,6 +11,7 @@ import (
 	kiosk "github.com/bianmin/kiosk"
 	"github.com/bianmin/kiosk/app/session"
 	"github.com/bianmin/kiosk/devices/printer"
+	"github.com/bianmin/kiosk/devices/printer/cups"
 	"github.com/bianmin/kiosk/devices/scanner"
 	"github.com/bianmin/kiosk/imaging"
 	"github.com/bianmin/kiosk/offline"
@@ -115,4 +116,25 @@ func (a *scanAdapter) ScanMaterial(ctx context.Context) ([]byte, [][]byte, error
 		return nil, nil, fmt.Errorf("scan: %w", err)
 	}
 	return pdf.Bytes(), thumbs, nil
+}
+
+// formAdapter prints application forms as PDF through CUPS.
+type formAdapter struct {
+	c    *cups.Client
+	font []byte
+}
+
+func (a *formAdapter) PrintForm(ctx context.Context, app *kiosk.Application, item *kiosk.ServiceItem) error {
+	pdf, err := cups.FormPDF(cups.ApplicationForm(app, item.Form), a.font)
+	if err != nil {
+		return fmt.Errorf("form: %w", err)
+	}
+	if _, err := a.c.PrintPDF(ctx, app.AcceptanceNo, pdf); err != nil {
+		st := kiosk.DeviceError
+		if s, serr := a.c.Status(ctx); serr == nil && s.State != kiosk.DeviceReady {
+			st = s.State
+		}
+		return &session.DeviceError{Device: "a4", State: st, Err: err}
+	}
+	return nil
 }

@@ -30,6 +30,7 @@ import (
 	idsim "github.com/bianmin/kiosk/devices/idcard/sim"
 	idusb "github.com/bianmin/kiosk/devices/idcard/usb"
 	"github.com/bianmin/kiosk/devices/printer"
+	"github.com/bianmin/kiosk/devices/printer/cups"
 	"github.com/bianmin/kiosk/devices/printer/escpos"
 	prsim "github.com/bianmin/kiosk/devices/printer/escpos/sim"
 	prusb "github.com/bianmin/kiosk/devices/printer/usb"
@@ -152,6 +153,10 @@ func Start(parent context.Context, cfg config.Config, opt Options) (t *Terminal,
 	if scan != nil {
 		scanPort = &scanAdapter{s: scan, dpi: cfg.Scanner.DPI}
 	}
+	var forms session.FormPrinter
+	if q := cfg.Printer.CUPSQueue; q != "" {
+		forms = &formAdapter{c: &cups.Client{Queue: q, Font: assets.FontTTF()}, font: assets.FontTTF()}
+	}
 	t.Session = session.New(session.Config{
 		Station:     cfg.Station,
 		QueryBase:   cfg.Platform.QueryBase,
@@ -163,6 +168,7 @@ func Start(parent context.Context, cfg config.Config, opt Options) (t *Terminal,
 		Printer: &printAdapter{p: t.Printer},
 		Scanner: scanPort,
 		Speaker: opt.Speaker,
+		Forms:   forms,
 		Logger:  log,
 		Prompt:  opt.Prompt,
 	})
