@@ -7,7 +7,7 @@ export CGO_ENABLED := 1
 BUILD := build
 DISPLAY_NUM ?= :99
 
-.PHONY: all deps build run test test-short vet bench fuzz soak screenshots clean
+.PHONY: all deps build run test test-short vet bench fuzz soak screenshots deb clean
 
 all: build
 
@@ -49,6 +49,10 @@ soak: deps
 
 screenshots: build
 	@scripts/screenshots.sh
+
+# A Debian package of the appliance: binaries, systemd unit, udev rules.
+deb: deps
+	@packaging/build-deb.sh
 
 clean:
 	rm -rf $(BUILD)
