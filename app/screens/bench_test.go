@@ -74,8 +74,13 @@ func BenchmarkSessionsRSS(b *testing.B) {
 				b.Fatalf("child: %v\n%s", err, out)
 			}
 			var first, warm, last float64
+			var heaps []float64
 			for _, line := range strings.Split(string(out), "\n") {
 				f := strings.Fields(line)
+				if len(f) == 2 && f[0] == "heap-kb" {
+					v, _ := strconv.ParseFloat(f[1], 64)
+					heaps = append(heaps, v)
+				}
 				if len(f) == 3 && f[0] == "rss-kb" {
 					v, _ := strconv.ParseFloat(f[2], 64)
 					switch f[1] {
@@ -92,6 +97,11 @@ func BenchmarkSessionsRSS(b *testing.B) {
 				b.Fatalf("child printed no figures:\n%s", out)
 			}
 			b.ReportMetric(last/first, "ratio")
+			if len(heaps) > 1 {
+				// The live heap: flat means the RSS growth is memory the
+				// runtime keeps, not objects the kiosk holds on to.
+				b.ReportMetric(heaps[len(heaps)-1]/heaps[0], "heap-ratio")
+			}
 			if warm > 0 {
 				// After 1 000 sessions every screen, glyph and text
 				// metric has been cached once: growth past here is a leak.
@@ -122,6 +132,9 @@ func BenchmarkSessionsRSS(b *testing.B) {
 		_ = w.Canvas().Capture() // a paint: Fyne frees expired renderers
 		runtime.GC()
 		debug.FreeOSMemory()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Printf("heap-kb %.0f\n", float64(ms.HeapInuse)/1024)
 		return rssKB()
 	}
 	for i := 0; i < 50; i++ { // warm caches (fonts, text metrics)
