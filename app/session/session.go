@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -134,6 +135,9 @@ type Session struct {
 	signPNG  map[string][]byte
 	onChange func(Snapshot)
 	elder    bool
+
+	cat     atomic.Pointer[kiosk.Catalog] // the catalogue in use
+	pending *kiosk.Catalog                // a newer one, taken at the next session start
 }
 
 // New returns a session showing the attract screen.
@@ -157,6 +161,7 @@ func New(cfg Config, deps Deps) *Session {
 		cfg.EndAfter = 8 * time.Second
 	}
 	s := &Session{cfg: cfg, deps: deps, log: deps.Logger}
+	s.cat.Store(deps.Catalog)
 	s.reset()
 	return s
 }
@@ -273,6 +278,10 @@ func (s *Session) reset() {
 	s.apps = nil
 	s.signPNG = map[string][]byte{}
 	s.history = nil
+	if s.pending != nil { // between residents: a newer catalogue takes over
+		s.cat.Store(s.pending)
+		s.pending = nil
+	}
 	s.s = Snapshot{Screen: ScreenAttract, Form: map[string]string{}, FieldErrors: map[string]error{}}
 	s.lastTap = s.deps.Clock.Now()
 }
@@ -557,13 +566,13 @@ func (s *Session) Back() {
 // ChooseCategory lists a category's items.
 func (s *Session) ChooseCategory(id string) {
 	s.update(func() {
-		for i := range s.deps.Catalog.Categories {
-			if s.deps.Catalog.Categories[i].ID == id {
-				c := s.deps.Catalog.Categories[i]
+		for i := range s.cat.Load().Categories {
+			if s.cat.Load().Categories[i].ID == id {
+				c := s.cat.Load().Categories[i]
 				s.s.Category = &c
 			}
 		}
-		s.s.Items = kioskOnly(s.deps.Catalog.InCategory(id))
+		s.s.Items = kioskOnly(s.cat.Load().InCategory(id))
 		s.goLocked(ScreenCategory)
 	})
 }
@@ -581,16 +590,30 @@ func kioskOnly(items []*kiosk.ServiceItem) []*kiosk.ServiceItem {
 // Frequent returns the frequent kiosk items of the catalogue.
 func (s *Session) Frequent() []*kiosk.ServiceItem {
 	var out []*kiosk.ServiceItem
-	for i := range s.deps.Catalog.Items {
-		if it := &s.deps.Catalog.Items[i]; it.Frequent && it.Kiosk {
+	for i := range s.cat.Load().Items {
+		if it := &s.cat.Load().Items[i]; it.Frequent && it.Kiosk {
 			out = append(out, it)
 		}
 	}
 	return out
 }
 
+// SetCatalog hands the session a newer catalogue (pulled and verified by the
+// relay). It takes over at once on the attract screen, otherwise when the
+// current resident's session ends: nobody sees items change under a finger.
+func (s *Session) SetCatalog(c *kiosk.Catalog) {
+	s.update(func() {
+		if s.s.Screen == ScreenAttract {
+			s.cat.Store(c)
+			s.pending = nil
+			return
+		}
+		s.pending = c
+	})
+}
+
 // Catalog returns the catalogue the session serves.
-func (s *Session) Catalog() *kiosk.Catalog { return s.deps.Catalog }
+func (s *Session) Catalog() *kiosk.Catalog { return s.cat.Load() }
 
 // OpenSearch shows the search screen.
 func (s *Session) OpenSearch() {
@@ -603,7 +626,7 @@ func (s *Session) SetSearchResults(query string, codes []string) {
 		s.s.Query = query
 		s.s.Items = nil
 		for _, c := range codes {
-			if it, err := s.deps.Catalog.Item(c); err == nil && it.Kiosk {
+			if it, err := s.cat.Load().Item(c); err == nil && it.Kiosk {
 				s.s.Items = append(s.s.Items, it)
 			}
 		}
@@ -613,7 +636,7 @@ func (s *Session) SetSearchResults(query string, codes []string) {
 
 // ChooseItem opens the guide of an item.
 func (s *Session) ChooseItem(code string) error {
-	it, err := s.deps.Catalog.Item(code)
+	it, err := s.cat.Load().Item(code)
 	if err != nil {
 		return err
 	}
@@ -629,19 +652,19 @@ func (s *Session) ChooseItem(code string) error {
 // ChooseBundle opens the guide of an 一件事 bundle.
 func (s *Session) ChooseBundle(code string) error {
 	var b *kiosk.Bundle
-	for i := range s.deps.Catalog.Bundles {
-		if s.deps.Catalog.Bundles[i].Code == code {
-			b = &s.deps.Catalog.Bundles[i]
+	for i := range s.cat.Load().Bundles {
+		if s.cat.Load().Bundles[i].Code == code {
+			b = &s.cat.Load().Bundles[i]
 		}
 	}
 	if b == nil {
 		return fmt.Errorf("bundle %s: %w", code, kiosk.ErrNoItem)
 	}
-	items, err := s.deps.Catalog.BundleItems(*b)
+	items, err := s.cat.Load().BundleItems(*b)
 	if err != nil {
 		return err
 	}
-	fields, err := s.deps.Catalog.BundleForm(*b)
+	fields, err := s.cat.Load().BundleForm(*b)
 	if err != nil {
 		return err
 	}
@@ -1040,7 +1063,7 @@ func (s *Session) PrintForms() {
 		defer cancel()
 		var err error
 		for _, a := range apps {
-			it, e := s.deps.Catalog.Item(a.ItemCode)
+			it, e := s.cat.Load().Item(a.ItemCode)
 			if e == nil {
 				e = s.deps.Forms.PrintForm(ctx, a, it)
 			}

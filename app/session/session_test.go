@@ -458,3 +458,30 @@ func TestPrintFormsOnA4(t *testing.T) {
 		t.Fatal("a failed print reported as printed")
 	}
 }
+
+func TestNewCatalogueWaitsForTheSessionToEnd(t *testing.T) {
+	s, _, _, _ := newSession(t)
+	newer := catalog()
+	newer.Version = 2
+	newer.Items[0].Name = "新名称"
+	s.CardRead(card())
+	_ = s.ChooseItem("A")
+	s.SetCatalog(newer)
+	if s.Catalog().Version != 1 || s.Snapshot().Item.Name != "事项A" {
+		t.Fatal("catalogue changed under the resident")
+	}
+	s.End()
+	if s.Catalog().Version != 2 {
+		t.Fatal("newer catalogue not taken after the session")
+	}
+	it, _ := s.Catalog().Item("A")
+	if it.Name != "新名称" {
+		t.Fatalf("item name %q", it.Name)
+	}
+	// On the attract screen it applies at once.
+	s2, _, _, _ := newSession(t)
+	s2.SetCatalog(newer)
+	if s2.Catalog().Version != 2 {
+		t.Fatal("not applied on the attract screen")
+	}
+}

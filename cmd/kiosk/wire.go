@@ -6,9 +6,11 @@ import (
 	"image"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 
+	kiosk "github.com/bianmin/kiosk"
 	"github.com/bianmin/kiosk/app/dock"
 	"github.com/bianmin/kiosk/app/handwriting"
 	"github.com/bianmin/kiosk/app/screens"
@@ -55,7 +57,7 @@ func (s *speaker) set(on bool) {
 func uiOptions(cfg config.Config, term *terminal.Terminal, sp *speaker) screens.Options {
 	opt := screens.Options{
 		Lang:     cfg.UI.Language,
-		Search:   search.New(search.Docs(term.Catalog)),
+		Search:   &catalogSearch{cat: term.Session.Catalog},
 		Keyboard: screens.TouchKeyboard{Handwriting: recognizer()},
 		NewSignaturePad: func() screens.SignaturePad {
 			return sigPad{widgets.NewSignaturePad(fyne.NewSize(1000, 400))}
@@ -83,6 +85,26 @@ func recognizer() widgets.Recognizer {
 		return nil
 	}
 	return r
+}
+
+// catalogSearch searches the session's current catalogue, rebuilding the
+// index when a newer catalogue has taken over.
+type catalogSearch struct {
+	cat   func() *kiosk.Catalog
+	mu    sync.Mutex
+	of    *kiosk.Catalog
+	index *search.Index
+}
+
+func (c *catalogSearch) Search(q string, limit int) []string {
+	cur := c.cat()
+	c.mu.Lock()
+	if c.of != cur {
+		c.index, c.of = search.New(search.Docs(cur)), cur
+	}
+	ix := c.index
+	c.mu.Unlock()
+	return ix.Search(q, limit)
 }
 
 // sigPad adapts the widgets' signature pad to the screen's interface.

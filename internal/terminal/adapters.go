@@ -20,7 +20,7 @@ import (
 // storeAdapter gives the session the store's operations it needs.
 type storeAdapter struct {
 	st  *offline.Store
-	cat *kiosk.Catalog
+	cat func() *kiosk.Catalog // the session's current catalogue, for item names
 }
 
 func (a *storeAdapter) NextAcceptanceSeq(ctx context.Context, day time.Time) (int, error) {
@@ -56,7 +56,7 @@ func (a *storeAdapter) Progress(ctx context.Context, idNumber, acceptanceNo stri
 	out := make([]session.ProgressLine, 0, len(sums))
 	for _, s := range sums {
 		name := s.ItemCode
-		if it, err := a.cat.Item(s.ItemCode); err == nil {
+		if it, err := a.cat().Item(s.ItemCode); err == nil {
 			name = it.Name
 		}
 		out = append(out, session.ProgressLine{AcceptanceNo: s.AcceptanceNo, ItemName: name, State: s.State,

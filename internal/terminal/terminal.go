@@ -85,7 +85,7 @@ type Terminal struct {
 	Printer *printer.Service
 	Reader  *idcard.Service
 	QR      *qrscan.Service
-	Catalog *kiosk.Catalog
+	Catalog *kiosk.Catalog // at start; Session.Catalog() is the one in use
 	Sims    Sims
 
 	log     *slog.Logger
@@ -164,7 +164,7 @@ func Start(parent context.Context, cfg config.Config, opt Options) (t *Terminal,
 		WarnFor:     cfg.UI.WarnFor.Duration,
 	}, session.Deps{
 		Catalog: t.Catalog,
-		Store:   &storeAdapter{st: st, cat: t.Catalog},
+		Store:   &storeAdapter{st: st, cat: func() *kiosk.Catalog { return t.Session.Catalog() }},
 		Printer: &printAdapter{p: t.Printer},
 		Scanner: scanPort,
 		Speaker: opt.Speaker,
@@ -315,8 +315,14 @@ func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir
 	}
 	rcfg := relay.Config{
 		CatalogKey: catKey,
-		OnCatalog: func(v int64, _ json.RawMessage) {
-			t.log.Info("new catalogue kept; it applies at the next start", "version", v)
+		OnCatalog: func(v int64, raw json.RawMessage) {
+			c, err := assets.ParseCatalog(raw)
+			if err != nil {
+				t.log.Warn("new catalogue unusable; keeping the current one", "version", v, "err", err)
+				return
+			}
+			t.log.Info("new catalogue: takes over between residents", "version", v)
+			t.Session.SetCatalog(c)
 		},
 		Terminal: cfg.Station.Code + "-" + cfg.Station.Terminal,
 		Versions: map[string]string{"kiosk": Version, "catalog": fmt.Sprint(t.Catalog.Version)},

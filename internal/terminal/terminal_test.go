@@ -204,7 +204,8 @@ func TestOfflineThenOnline(t *testing.T) {
 }
 
 // TestCatalogueUpdateSurvivesRestart: a newer signed catalogue pulled from
-// the platform is kept by the store and used at the next start.
+// the platform takes over between residents, is kept by the store and is
+// used at the next start.
 func TestCatalogueUpdateSurvivesRestart(t *testing.T) {
 	cfg := config.Default()
 	cfg.Store.DataDir = t.TempDir()
@@ -229,6 +230,10 @@ func TestCatalogueUpdateSurvivesRestart(t *testing.T) {
 	}
 	if err := term.Relay.PullCatalog(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	// On the attract screen the newer catalogue takes over at once.
+	if v := term.Session.Catalog().Version; v != 2 {
+		t.Fatalf("live catalogue version %d after the pull", v)
 	}
 	term.Close()
 
