@@ -413,3 +413,12 @@ func (s *Store) Depth(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// Attempts returns the failed attempts recorded for an application.
+func (s *Store) Attempts(ctx context.Context, instanceID string) (int, error) {
+	sum, err := s.Summary(ctx, instanceID)
+	if err != nil {
+		return 0, err
+	}
+	return sum.Attempts, nil
+}

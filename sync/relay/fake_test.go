@@ -245,6 +245,16 @@ func (f *fakeOutbox) MarkSubmitted(ctx context.Context, id string, at time.Time)
 	return f.saveLocked()
 }
 
+func (f *fakeOutbox) Attempts(ctx context.Context, id string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a, err := f.app(id)
+	if err != nil {
+		return 0, err
+	}
+	return a.Attempts, nil
+}
+
 func (f *fakeOutbox) MarkFailed(ctx context.Context, id, lastErr string, next time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

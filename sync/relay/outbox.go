@@ -41,6 +41,9 @@ type Outbox interface {
 	// attempt time); the application stays queued or uploading. lastErr must
 	// not carry personal data.
 	MarkFailed(ctx context.Context, instanceID string, lastErr string, next time.Time) error
+	// Attempts returns how many attempts MarkFailed has recorded, so that
+	// backoff keeps growing across restarts of the process.
+	Attempts(ctx context.Context, instanceID string) (int, error)
 	// ApplyStatus records a status event from the platform's feed (accepted,
 	// rejected, needs_supplement, completed) and moves the state when allowed.
 	ApplyStatus(ctx context.Context, instanceID string, st kiosk.State, at time.Time, note string) error

@@ -248,6 +248,18 @@ func (r *Relay) DrainOnce(ctx context.Context) error {
 
 func (r *Relay) fail(ctx context.Context, id string, err error) {
 	r.mu.Lock()
+	_, known := r.attempts[id]
+	r.mu.Unlock()
+	if !known { // first failure since this process started: continue the count
+		if n, aerr := r.out.Attempts(ctx, id); aerr == nil {
+			r.mu.Lock()
+			if _, ok := r.attempts[id]; !ok {
+				r.attempts[id] = n
+			}
+			r.mu.Unlock()
+		}
+	}
+	r.mu.Lock()
 	r.attempts[id]++
 	n := r.attempts[id]
 	r.st.Failed++
