@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/bianmin/kiosk/devices/scanner"
 )
@@ -125,6 +126,8 @@ type Scanner struct {
 	extra   []string
 	log     *slog.Logger
 
+	jobTimeout time.Duration
+
 	mu   sync.Mutex
 	opts map[string]Option
 }
@@ -137,8 +140,15 @@ type Config struct {
 	Command string // "scanimage" when empty
 	// ExtraArgs are passed to every scan (e.g. "--test-picture", "Grid").
 	ExtraArgs []string
-	Log       *slog.Logger
+	// JobTimeout bounds one scanimage run: a driver that stops answering
+	// must not hang the kiosk. Three minutes when zero.
+	JobTimeout time.Duration
+	Log        *slog.Logger
 }
+
+// ErrHung is returned when scanimage did not finish within JobTimeout and
+// was killed.
+var ErrHung = errors.New("scanimage stopped answering")
 
 // New returns a scanner for one device. Nothing is run until it is used.
 func New(c Config) *Scanner {
@@ -148,18 +158,27 @@ func New(c Config) *Scanner {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Scanner{device: c.Device, command: c.Command, extra: c.ExtraArgs, log: c.Log}
+	if c.JobTimeout <= 0 {
+		c.JobTimeout = 3 * time.Minute
+	}
+	return &Scanner{device: c.Device, command: c.Command, extra: c.ExtraArgs, log: c.Log, jobTimeout: c.JobTimeout}
 }
 
 // run runs scanimage with args; a failure is mapped through MapError.
 func (s *Scanner) run(ctx context.Context, dir string, args ...string) (string, error) {
 	var out, errb bytes.Buffer
-	cmd := exec.CommandContext(ctx, s.command, args...)
+	jobCtx, cancel := context.WithTimeout(ctx, s.jobTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(jobCtx, s.command, args...)
+	cmd.WaitDelay = 2 * time.Second // a killed job's children may hold the pipes
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	if ctx.Err() != nil {
 		return "", ctx.Err()
+	}
+	if jobCtx.Err() != nil {
+		return "", fmt.Errorf("after %s: %w", s.jobTimeout, ErrHung)
 	}
 	if err != nil {
 		if errors.Is(err, exec.ErrNotFound) {
