@@ -136,6 +136,24 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Fatalf("timed out waiting for %s", what)
 }
 
+// submitChosen fills the chosen item's (or bundle's) form, handles its
+// materials by commitment and 容缺, and submits.
+func submitChosen(t *testing.T, s *Session) {
+	t.Helper()
+	s.StartForm()
+	s.SetField("phone", "13800138000")
+	if !s.SubmitForm() {
+		t.Fatalf("form refused: %v", s.Snapshot().FieldErrors)
+	}
+	_ = s.SetMaterialMode(1, kiosk.MaterialCommitted)
+	_ = s.Sign([]byte("sig"))
+	_ = s.SetMaterialMode(2, kiosk.MaterialDeferred)
+	if err := s.Review(); err != nil {
+		t.Fatal(err)
+	}
+	s.Submit()
+}
+
 func TestWholeVisit(t *testing.T) {
 	s, st, pr, _ := newSession(t)
 	s.CardRead(card())
@@ -253,14 +271,7 @@ func TestPrintFailureKeepsApplicationAndOffersReprint(t *testing.T) {
 	pr.fail = errors.New("paper out")
 	s.CardRead(card())
 	_ = s.ChooseItem("A")
-	s.StartForm()
-	s.SetField("phone", "13800138000")
-	s.SubmitForm()
-	_ = s.SetMaterialMode(1, kiosk.MaterialCommitted)
-	_ = s.Sign([]byte("sig"))
-	_ = s.SetMaterialMode(2, kiosk.MaterialDeferred)
-	_ = s.Review()
-	s.Submit()
+	submitChosen(t, s)
 	waitFor(t, "done", func() bool { return s.Snapshot().Screen == ScreenDone })
 	if len(st.apps) != 1 || s.Snapshot().PrintErr == nil {
 		t.Fatal("application lost or print error hidden")
@@ -280,14 +291,7 @@ func TestStoreFailureStaysOnReview(t *testing.T) {
 	st.fail = errors.New("disk full")
 	s.CardRead(card())
 	_ = s.ChooseItem("A")
-	s.StartForm()
-	s.SetField("phone", "13800138000")
-	s.SubmitForm()
-	_ = s.SetMaterialMode(1, kiosk.MaterialCommitted)
-	_ = s.Sign([]byte("sig"))
-	_ = s.SetMaterialMode(2, kiosk.MaterialDeferred)
-	_ = s.Review()
-	s.Submit()
+	submitChosen(t, s)
 	waitFor(t, "error", func() bool { return s.Snapshot().SubmitErr != nil })
 	if sn := s.Snapshot(); sn.Screen != ScreenReview || sn.Form["phone"] != "13800138000" {
 		t.Fatalf("input lost after a failed commit: %+v", sn)
@@ -437,14 +441,7 @@ func TestPrintFormsOnA4(t *testing.T) {
 	}
 	s.CardRead(card())
 	_ = s.ChooseBundle("BB")
-	s.StartForm()
-	s.SetField("phone", "13800138000")
-	s.SubmitForm()
-	_ = s.SetMaterialMode(1, kiosk.MaterialCommitted)
-	_ = s.Sign([]byte("sig"))
-	_ = s.SetMaterialMode(2, kiosk.MaterialDeferred)
-	_ = s.Review()
-	s.Submit()
+	submitChosen(t, s)
 	waitFor(t, "done", func() bool { return s.Snapshot().Screen == ScreenDone })
 	s.PrintForms()
 	waitFor(t, "forms", func() bool { return s.Snapshot().FormsPrinted })
