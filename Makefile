@@ -12,7 +12,7 @@ DISPLAY_NUM ?= :99
 all: build
 
 deps:
-	@scripts/install-deps.sh
+	@packaging/scripts/install-deps.sh
 
 build: deps
 	@mkdir -p $(BUILD)
@@ -39,16 +39,16 @@ test-short: deps
 
 # One table of the headline figures (name, value, unit, goal).
 bench: build
-	@scripts/bench.sh
+	@packaging/scripts/bench.sh
 
 fuzz: deps
-	@scripts/fuzz.sh
+	@packaging/scripts/fuzz.sh
 
 soak: deps
 	KIOSK_SOAK=1 $(GO) test -run 'Crash|Kill|Soak' -timeout 60m ./offline/... ./sync/...
 
 screenshots: build
-	@scripts/screenshots.sh
+	@packaging/scripts/screenshots.sh
 
 # A Debian package of the appliance: binaries, systemd unit, udev rules.
 deb: deps

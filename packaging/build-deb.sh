@@ -9,7 +9,7 @@ root=build/deb
 rm -rf "$root"
 mkdir -p "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/bianmin-kiosk" "$root/lib/systemd/system" \
   "$root/lib/udev/rules.d" "$root/etc/bianmin-kiosk" "$root/usr/share/doc/bianmin-kiosk"
-go build -trimpath -ldflags "-s -w -X github.com/bianmin/kiosk/internal/terminal.Version=$version" -o "$root/usr/bin/" ./cmd/kiosk ./cmd/kioskctl ./cmd/platformsim
+go build -trimpath -ldflags "-s -w -X github.com/bianmin/kiosk/cmd/internal/terminal.Version=$version" -o "$root/usr/bin/" ./cmd/kiosk ./cmd/kioskctl ./cmd/platformsim
 install -m 0755 packaging/session/session "$root/usr/lib/bianmin-kiosk/session"
 install -m 0644 packaging/systemd/bianmin-kiosk.service "$root/lib/systemd/system/"
 install -m 0644 packaging/udev/60-bianmin-kiosk.rules "$root/lib/udev/rules.d/"

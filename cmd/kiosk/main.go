@@ -24,8 +24,8 @@ import (
 
 	"github.com/bianmin/kiosk/app/i18n"
 	"github.com/bianmin/kiosk/app/screens"
-	"github.com/bianmin/kiosk/config"
-	"github.com/bianmin/kiosk/internal/terminal"
+	"github.com/bianmin/kiosk/cmd/internal/config"
+	"github.com/bianmin/kiosk/cmd/internal/terminal"
 )
 
 var processStart = time.Now()

@@ -16,7 +16,7 @@ import (
 	"github.com/bianmin/kiosk/app/screens"
 	"github.com/bianmin/kiosk/app/session"
 	"github.com/bianmin/kiosk/assets/testcards"
-	"github.com/bianmin/kiosk/internal/terminal"
+	"github.com/bianmin/kiosk/cmd/internal/terminal"
 )
 
 // runTour walks the real app through every screen with the simulated

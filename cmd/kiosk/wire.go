@@ -19,8 +19,8 @@ import (
 	"github.com/bianmin/kiosk/app/voice"
 	"github.com/bianmin/kiosk/app/widgets"
 	"github.com/bianmin/kiosk/assets/testcards"
-	"github.com/bianmin/kiosk/config"
-	"github.com/bianmin/kiosk/internal/terminal"
+	"github.com/bianmin/kiosk/cmd/internal/config"
+	"github.com/bianmin/kiosk/cmd/internal/terminal"
 	"github.com/bianmin/kiosk/sync/api"
 )
 

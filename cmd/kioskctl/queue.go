@@ -18,7 +18,7 @@ import (
 	"time"
 
 	kiosk "github.com/bianmin/kiosk"
-	"github.com/bianmin/kiosk/config"
+	"github.com/bianmin/kiosk/cmd/internal/config"
 	"github.com/bianmin/kiosk/offline"
 	"github.com/google/uuid"
 )

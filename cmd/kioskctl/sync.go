@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bianmin/kiosk/config"
+	"github.com/bianmin/kiosk/cmd/internal/config"
 	"github.com/bianmin/kiosk/offline"
 	"github.com/bianmin/kiosk/sync/client"
 	"github.com/bianmin/kiosk/sync/relay"

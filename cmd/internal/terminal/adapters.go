@@ -13,7 +13,7 @@ import (
 	"github.com/bianmin/kiosk/devices/printer"
 	"github.com/bianmin/kiosk/devices/printer/cups"
 	"github.com/bianmin/kiosk/devices/scanner"
-	"github.com/bianmin/kiosk/imaging"
+	"github.com/bianmin/kiosk/devices/scanner/imaging"
 	"github.com/bianmin/kiosk/offline"
 )
 

@@ -2,7 +2,7 @@
 # Installs the Debian packages listed in packaging/build-deps.txt that are not
 # installed yet. Safe to run again; does nothing when all are present.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 mapfile -t want < <(grep -v '^\s*#' packaging/build-deps.txt | sed 's/\s.*//' | grep -v '^$' | sort -u)
 missing=()
 for p in "${want[@]}"; do

@@ -12,7 +12,7 @@ import (
 	"github.com/bianmin/kiosk/app/session"
 	"github.com/bianmin/kiosk/assets"
 	"github.com/bianmin/kiosk/assets/testcards"
-	"github.com/bianmin/kiosk/config"
+	"github.com/bianmin/kiosk/cmd/internal/config"
 	"github.com/bianmin/kiosk/sync/api"
 	"github.com/bianmin/kiosk/sync/catalogsig"
 )

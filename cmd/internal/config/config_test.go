@@ -19,7 +19,7 @@ func TestDefaultIsValidAndSimulated(t *testing.T) {
 }
 
 func TestExampleFileParses(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "packaging", "kiosk.example.toml"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "packaging", "kiosk.example.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}

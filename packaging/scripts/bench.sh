@@ -3,7 +3,7 @@
 # idle memory under Xvfb, printed as one table (name, value, unit, goal).
 # Figures depend on the machine: compare runs on the same one.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 raw=build/bench.txt
 mkdir -p build
 : > "$raw"
@@ -33,4 +33,4 @@ fi
 
 go test -run '^$' -bench . -benchtime "${BENCHTIME:-1s}" -timeout 30m ./... 2>&1 | tee -a "$raw" | grep -E '^(FAIL|---|panic)' >&2
 echo
-go run ./internal/benchtable -goals bench/goals.tsv < "$raw"
+go run ./packaging/scripts/benchtable -goals packaging/scripts/bench-goals.tsv < "$raw"

@@ -7,6 +7,7 @@ package deptest
 import (
 	"encoding/json"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ type pkg struct {
 func list(t *testing.T, patterns ...string) []pkg {
 	t.Helper()
 	cmd := exec.Command("go", append([]string{"list", "-json"}, patterns...)...)
-	cmd.Dir = "../.."
+	cmd.Dir = "../../.."
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("go list %v: %v", patterns, err)
@@ -70,7 +71,7 @@ func check(t *testing.T, why string, forbidden []string, patterns ...string) {
 
 func exists(t *testing.T, pattern string) bool {
 	cmd := exec.Command("go", "list", pattern)
-	cmd.Dir = "../.."
+	cmd.Dir = "../../.."
 	out, err := cmd.Output()
 	return err == nil && len(strings.TrimSpace(string(out))) > 0
 }
@@ -108,7 +109,7 @@ func TestAppUsesDeviceInterfacesOnly(t *testing.T) {
 
 func TestNoPackageNamedSync(t *testing.T) {
 	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}} {{.Name}}", "./...")
-	cmd.Dir = "../.."
+	cmd.Dir = "../../.."
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatal(err)
@@ -116,6 +117,24 @@ func TestNoPackageNamedSync(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		if f := strings.Fields(line); len(f) == 2 && f[1] == "sync" {
 			t.Errorf("%s is named sync: it would shadow the standard library", f[0])
+		}
+	}
+}
+
+// TestTopLevelLayout keeps the top level to the design card's folders plus the
+// domain's files, so the tree shows the architecture.
+func TestTopLevelLayout(t *testing.T) {
+	allowed := map[string]bool{
+		"app": true, "devices": true, "offline": true, "sync": true, "assets": true,
+		"packaging": true, "cmd": true, "docs": true, ".ci": true, ".git": true, "build": true,
+	}
+	entries, err := os.ReadDir("../../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() && !allowed[e.Name()] {
+			t.Errorf("top-level folder %s/ is not in the design card (app, devices, offline, sync, assets, packaging, cmd, docs): move it under one of them and update docs/ARCHITECTURE.md", e.Name())
 		}
 	}
 }

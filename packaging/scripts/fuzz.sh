@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Go fuzz target of the module for FUZZTIME (default 1m) each.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 t=${FUZZTIME:-1m}
 grep -rl --include='*_test.go' '^func Fuzz' . | while read -r f; do
   dir=$(dirname "$f")

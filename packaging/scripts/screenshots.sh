@@ -3,7 +3,7 @@
 # build/screenshots/{portrait,portrait-elder,landscape,landscape-elder}/,
 # plus the last receipt as the simulated printer rendered it.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 out=build/screenshots
 rm -rf "$out"
 mkdir -p "$out"
