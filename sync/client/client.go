@@ -37,6 +37,7 @@ var (
 	ErrUnauthorized = errors.New("unauthorized")
 	ErrServer       = errors.New("server error") // 5xx: retry later
 	ErrInsecure     = errors.New("plain http is allowed only to a loopback address when explicitly enabled")
+	ErrTooLarge     = errors.New("configuration: upload chunk larger than the platform accepts (lower the sync chunk size)") // 413: permanent until reconfigured
 )
 
 // StatusError is an error answer from the platform.

@@ -83,10 +83,29 @@ func (c *Client) Upload(ctx context.Context, instanceID string, att kiosk.Attach
 	return nil
 }
 
-func (c *Client) abs(path string) string {
-	u := *c.base
-	u.Path, u.RawQuery = path, ""
-	return u.String()
+// abs is the URL of an upload path, which is relative to the base URL (the
+// base's own path, a gateway's prefix such as /kiosk, is kept in front).
+func (c *Client) abs(path string) string { return c.url(path) }
+
+// uploadPathOf turns a creation answer's Location (absolute or relative to
+// the request URL) into an upload path relative to the base URL. It must stay
+// on the base URL's scheme and host and below its tus endpoint: attachment
+// bytes are never sent anywhere else.
+func (c *Client) uploadPathOf(reqURL, location string) (string, error) {
+	ru, err := url.Parse(reqURL)
+	if err != nil {
+		return "", err
+	}
+	loc, err := url.Parse(location)
+	if err != nil {
+		return "", err
+	}
+	loc = ru.ResolveReference(loc)
+	endpoint := strings.TrimRight(c.base.Path, "/") + api.PathUploads
+	if loc.Scheme != c.base.Scheme || loc.Host != c.base.Host || !strings.HasPrefix(loc.Path, endpoint) || len(loc.Path) == len(endpoint) {
+		return "", fmt.Errorf("not below %s", endpoint)
+	}
+	return strings.TrimPrefix(loc.Path, strings.TrimRight(c.base.Path, "/")), nil
 }
 
 func tusReq(ctx context.Context, method, u string, body io.Reader) (*http.Request, error) {
@@ -100,6 +119,12 @@ func tusReq(ctx context.Context, method, u string, body io.Reader) (*http.Reques
 
 // tusAnswer checks that a tus answer is from the platform and maps errors.
 func tusAnswer(resp *http.Response, want ...int) error {
+	if resp.StatusCode == http.StatusRequestEntityTooLarge {
+		// A chunk larger than the platform or a gateway in front of it
+		// accepts (a gateway's 413 carries no Tus-Resumable): sending it
+		// again cannot succeed, the chunk size must be lowered.
+		return &StatusError{Status: resp.StatusCode, Code: "tus", Message: "request too large for the platform or its gateway", kind: ErrTooLarge}
+	}
 	if resp.Header.Get("Tus-Resumable") == "" {
 		return fmt.Errorf("tus %d without Tus-Resumable: %w", resp.StatusCode, ErrNotPlatform)
 	}
@@ -121,7 +146,8 @@ func tusAnswer(resp *http.Response, want ...int) error {
 
 // CreateUpload creates a tus upload for one attachment and returns its path.
 func (c *Client) CreateUpload(ctx context.Context, instanceID string, att kiosk.Attachment) (string, error) {
-	req, err := tusReq(ctx, http.MethodPost, c.abs(api.PathUploads), nil)
+	endpoint := c.abs(api.PathUploads)
+	req, err := tusReq(ctx, http.MethodPost, endpoint, nil)
 	if err != nil {
 		return "", err
 	}
@@ -136,11 +162,11 @@ func (c *Client) CreateUpload(ctx context.Context, instanceID string, att kiosk.
 	if err := tusAnswer(resp, http.StatusCreated); err != nil {
 		return "", fmt.Errorf("create upload: %w", err)
 	}
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || !strings.HasPrefix(loc.Path, api.PathUploads) || len(loc.Path) == len(api.PathUploads) {
-		return "", fmt.Errorf("create upload: bad Location %q: %w", resp.Header.Get("Location"), ErrNotPlatform)
+	p, err := c.uploadPathOf(endpoint, resp.Header.Get("Location"))
+	if err != nil {
+		return "", fmt.Errorf("create upload: bad Location %q: %v: %w", resp.Header.Get("Location"), err, ErrNotPlatform)
 	}
-	return loc.Path, nil
+	return p, nil
 }
 
 // UploadOffset asks the platform how many bytes of an upload it holds.
