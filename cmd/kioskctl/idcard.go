@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/bianmin/kiosk/devices/idcard"
 	"github.com/bianmin/kiosk/devices/idcard/sim"
 	"github.com/bianmin/kiosk/devices/idcard/usb"
+	"github.com/bianmin/kiosk/devices/usbid"
 )
 
 // Exit statuses of the idcard commands.
@@ -49,13 +49,11 @@ func (r *readerFlags) open(ctx context.Context) (io.ReadWriteCloser, error) {
 	case r.usb != "" && r.port != "":
 		return nil, &exitError{2, errors.New("give --port or --usb, not both")}
 	case r.usb != "":
-		v, p, ok := strings.Cut(r.usb, ":")
-		vid, err1 := strconv.ParseUint(v, 16, 16)
-		pid, err2 := strconv.ParseUint(p, 16, 16)
-		if !ok || err1 != nil || err2 != nil {
-			return nil, &exitError{2, fmt.Errorf("--usb %q: want VID:PID in hex", r.usb)}
+		id, err := usbid.Parse(r.usb)
+		if err != nil {
+			return nil, &exitError{2, fmt.Errorf("--usb: %w", err)}
 		}
-		c, err := usb.Open(usb.Config{VID: uint16(vid), PID: uint16(pid)})
+		c, err := usb.Open(usb.Config{VID: id.Vendor, PID: id.Product})
 		if err != nil {
 			return nil, &exitError{exitReaderFailed, err}
 		}
@@ -63,15 +61,8 @@ func (r *readerFlags) open(ctx context.Context) (io.ReadWriteCloser, error) {
 	case r.port == "":
 		return nil, &exitError{2, errors.New("--port or --usb is required (see 'kioskctl idcard discover')")}
 	}
-	baud := r.baud
-	if baud == 0 {
-		b, err := idcard.ProbeBaud(ctx, r.port)
-		if err != nil {
-			return nil, &exitError{exitReaderFailed, err}
-		}
-		baud = b
-	}
-	rwc, err := idcard.SerialOpener(r.port, baud)(ctx)
+	// The kiosk's opener: SAM status probe, baud 0 tries every rate.
+	rwc, err := idcard.SerialOpener(r.port, r.baud)(ctx)
 	if err != nil {
 		return nil, &exitError{exitReaderFailed, err}
 	}
@@ -200,10 +191,11 @@ func idcardDiscover(ctx context.Context, args []string, stdout, stderr io.Writer
 	for _, f := range found {
 		fmt.Fprintf(stdout, "serial\t%s\t%d\n", f.Path, f.Baud)
 	}
-	v, p, _ := strings.Cut(*vidpid, ":")
-	vid, _ := strconv.ParseUint(v, 16, 16)
-	pid, _ := strconv.ParseUint(p, 16, 16)
-	devs, err := usb.Find(usb.Config{VID: uint16(vid), PID: uint16(pid)})
+	id, err := usbid.Parse(*vidpid)
+	if err != nil {
+		return &exitError{2, fmt.Errorf("--usb: %w", err)}
+	}
+	devs, err := usb.Find(usb.Config{VID: id.Vendor, PID: id.Product})
 	if err != nil {
 		fmt.Fprintf(stderr, "usb: %v\n", err)
 	}

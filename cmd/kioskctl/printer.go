@@ -23,7 +23,7 @@ import (
 	"github.com/bianmin/kiosk/devices/printer/escpos/sim"
 	"github.com/bianmin/kiosk/devices/printer/usb"
 	"github.com/bianmin/kiosk/devices/printer/usblp"
-	"github.com/bianmin/kiosk/devices/serialport"
+	"github.com/bianmin/kiosk/devices/usbid"
 )
 
 func init() {
@@ -109,14 +109,17 @@ func (f *printerFlags) open(ctx context.Context) (*target, error) {
 	var err error
 	switch {
 	case f.port != "":
-		rwc, err = serialport.Open(serialport.Config{Path: f.port, Baud: f.baud, ReadTimeout: 100 * time.Millisecond})
+		rwc, err = printer.SerialOpener(f.port, f.baud)(ctx)
 	case f.lp != "":
 		rwc, err = usblp.Open(ctx, usblp.Config{Path: f.lp})
 	default:
 		var id usb.ID
-		if id, err = usb.ParseID(f.usbID); err == nil {
+		if id, err = usbid.Parse(f.usbID); err == nil {
 			rwc, err = usb.Open(ctx, usb.Config{ID: id, AllowVendor: true})
 		}
+	}
+	if errors.Is(err, printer.ErrDisconnected) {
+		return nil, &exitError{4, fmt.Errorf("printer does not answer: %w", err)}
 	}
 	if err != nil {
 		return nil, err

@@ -42,8 +42,11 @@ type Client struct {
 
 // NewClient starts reading rw.
 func NewClient(rw io.ReadWriter) *Client {
-	cr := &chanReader{ch: make(chan chunk, 64), done: make(chan struct{})}
-	go cr.pump(rw)
+	cr := &chanReader{ch: make(chan chunk, 64), done: make(chan struct{}), exited: make(chan struct{})}
+	go func() {
+		defer close(cr.exited)
+		cr.pump(rw)
+	}()
 	return &Client{w: rw, rc: NewReceiver(cr), cr: cr}
 }
 
@@ -51,6 +54,21 @@ func NewClient(rw io.ReadWriter) *Client {
 func (c *Client) Close() error {
 	c.cr.once.Do(func() { close(c.cr.done) })
 	return nil
+}
+
+// release stops the Client and waits up to d for its reading goroutine to
+// return, so that another reader can take over the stream without this one
+// swallowing its first reply. It reports whether the goroutine returned.
+func (c *Client) release(d time.Duration) bool {
+	c.Close()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-c.cr.exited:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 type chunk struct {
@@ -63,7 +81,10 @@ type chunk struct {
 type chanReader struct {
 	ch   chan chunk
 	done chan struct{}
-	once sync.Once
+	// exited is closed when pump returns: from then on nothing of the
+	// stream is read by this Client.
+	exited chan struct{}
+	once   sync.Once
 	ctx  context.Context
 	rest []byte
 	err  error // sticky stream error

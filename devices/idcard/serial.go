@@ -16,54 +16,53 @@ import (
 // reading goroutine notices Close promptly.
 const serialReadTimeout = 100 * time.Millisecond
 
-// SerialOpener opens path at baud for the Service. With baud 0 every open
-// probes the rates of Bauds first (ProbeBaud).
-func SerialOpener(path string, baud int) Opener {
-	return func(ctx context.Context) (io.ReadWriteCloser, error) {
-		b := baud
-		if b == 0 {
-			var err error
-			if b, err = ProbeBaud(ctx, path); err != nil {
-				return nil, err
-			}
-		}
-		p, err := serialport.Open(serialport.Config{Path: path, Baud: b, ReadTimeout: serialReadTimeout})
-		if err != nil {
-			return nil, err
-		}
-		return p, nil
-	}
-}
-
 // ErrNotAReader is returned when nothing on a port answers SAM status.
 var ErrNotAReader = errors.New("no GA 467 reader answers")
 
-// ProbeBaud tries each rate of Bauds with a SAM status command and returns
-// the first that answers with a valid frame (whatever its SW3: a SAM in
-// self-test failure still proves the rate).
-func ProbeBaud(ctx context.Context, path string) (int, error) {
-	for _, b := range Bauds {
-		if err := probe(ctx, path, b); err == nil {
-			return b, nil
-		} else if ctx.Err() != nil {
-			return 0, ctx.Err()
-		}
-	}
-	return 0, fmt.Errorf("probe %s: %w", path, ErrNotAReader)
+// SerialConfig is how the reader's port is opened: every open, of a real
+// port or of the simulator's pty, asks the SAM its status before the port is
+// handed out. Baud 0 tries the rates of Bauds.
+func SerialConfig(path string, baud int) serialport.Config {
+	return serialport.Config{Path: path, Baud: baud, Bauds: Bauds, Probe: ProbeSAM, ReadTimeout: serialReadTimeout}
 }
 
-func probe(ctx context.Context, path string, baud int) error {
-	p, err := serialport.Open(serialport.Config{Path: path, Baud: baud, ReadTimeout: serialReadTimeout})
+// SerialOpener opens path at baud for the Service through serialport's one
+// opener, with the SAM status probe (see SerialConfig).
+func SerialOpener(path string, baud int) Opener {
+	open := serialport.Opener(SerialConfig(path, baud))
+	return func(ctx context.Context) (io.ReadWriteCloser, error) {
+		rwc, err := open(ctx)
+		if errors.Is(err, serialport.ErrNoAnswer) {
+			return nil, fmt.Errorf("%w: %w", ErrNotAReader, err)
+		}
+		return rwc, err
+	}
+}
+
+// ProbeSAM is the reader's serialport.Prober: a SAM status command that
+// must come back as a valid frame (whatever its SW3: a SAM in self-test
+// failure still proves the rate).
+func ProbeSAM(ctx context.Context, rw io.ReadWriter) error {
+	c := NewClient(rw)
+	_, err := c.Do(ctx, CmdSAMStatus, nil)
+	if !c.release(time.Second) && err == nil {
+		err = errors.New("probe: port reader did not stop")
+	}
+	return err
+}
+
+// ProbeBaud tries each rate of Bauds with a SAM status command and returns
+// the first that answers.
+func ProbeBaud(ctx context.Context, path string) (int, error) {
+	p, err := serialport.Open(ctx, SerialConfig(path, 0))
 	if err != nil {
-		return err
+		if errors.Is(err, serialport.ErrNoAnswer) {
+			return 0, fmt.Errorf("probe %s: %w: %w", path, ErrNotAReader, err)
+		}
+		return 0, err
 	}
 	defer p.Close()
-	c := NewClient(p)
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
-	defer cancel()
-	_, err = c.Do(ctx, CmdSAMStatus, nil)
-	return err
+	return p.Baud(), nil
 }
 
 // Found is a reader found by Discover.

@@ -32,14 +32,19 @@ func NewLineSource(rc io.ReadCloser) Source {
 	return lineSource{NewLineReader(rc, MaxPayload), rc}
 }
 
-// SerialOpener opens a serial scanner in line mode (baud 0: 9600, the
-// usual factory setting of serial scanners).
+// DefaultBaud is the usual factory setting of serial scanners.
+const DefaultBaud = 9600
+
+// SerialOpener opens a serial scanner in line mode through serialport's one
+// opener (baud 0: DefaultBaud). A scanner speaks only when it reads a code
+// and has no query, so there is no probe: an open port is a ready scanner.
 func SerialOpener(path string, baud int) Opener {
 	if baud == 0 {
-		baud = 9600
+		baud = DefaultBaud
 	}
-	return func(context.Context) (Source, error) {
-		p, err := serialport.Open(serialport.Config{Path: path, Baud: baud, ReadTimeout: 100 * time.Millisecond})
+	open := serialport.Opener(serialport.Config{Path: path, Baud: baud, ReadTimeout: 100 * time.Millisecond})
+	return func(ctx context.Context) (Source, error) {
+		p, err := open(ctx)
 		if err != nil {
 			return nil, err
 		}

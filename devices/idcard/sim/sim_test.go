@@ -192,3 +192,36 @@ func BenchmarkCardToIdentity(b *testing.B) {
 	b.ReportMetric(float64(avg)/float64(wire), "ratio")
 	b.ReportMetric(float64(avg)/float64(time.Millisecond), "ms/read")
 }
+
+// Every open probes the SAM before the port is handed out, and the probe
+// lets go of the stream: the first command after the open gets its reply.
+// Kills: handing out the port without the probe (the silent reader would
+// open), and the probe's reader left running (it swallows the next reply).
+func TestSerialOpenerProbesAndLetsGo(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, path, err := sim.StartPTY(ctx, sim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := idcard.SerialOpener(path, 0)
+	for i := range 15 {
+		port, err := open(ctx)
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		c := idcard.NewClient(port)
+		cctx, ccancel := context.WithTimeout(ctx, 400*time.Millisecond)
+		err = c.SAMStatus(cctx)
+		ccancel()
+		c.Close()
+		port.Close()
+		if err != nil {
+			t.Fatalf("first command after open %d: %v", i, err)
+		}
+	}
+	r.SetFaults(sim.Faults{Silent: true})
+	if _, err := open(ctx); !errors.Is(err, idcard.ErrNotAReader) {
+		t.Errorf("silent reader: err = %v, want ErrNotAReader", err)
+	}
+}

@@ -14,11 +14,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/gousb"
+
+	"github.com/bianmin/kiosk/devices/usbid"
 )
 
 // Errors.
@@ -27,24 +27,8 @@ var (
 	ErrNoInterface = errors.New("usb: no printer interface with a bulk OUT endpoint")
 )
 
-// ID is a USB vendor and product ID.
-type ID struct{ Vendor, Product uint16 }
-
-// ParseID parses "VID:PID" in hex, e.g. "0416:5011".
-func ParseID(s string) (ID, error) {
-	v, p, ok := strings.Cut(s, ":")
-	if !ok {
-		return ID{}, fmt.Errorf("usb: %q: want VID:PID", s)
-	}
-	vid, err1 := strconv.ParseUint(v, 16, 16)
-	pid, err2 := strconv.ParseUint(p, 16, 16)
-	if err1 != nil || err2 != nil {
-		return ID{}, fmt.Errorf("usb: %q: want hex VID:PID", s)
-	}
-	return ID{uint16(vid), uint16(pid)}, nil
-}
-
-func (id ID) String() string { return fmt.Sprintf("%04x:%04x", id.Vendor, id.Product) }
+// ID is a USB vendor and product ID; parse it with usbid.Parse.
+type ID = usbid.ID
 
 // Config says which device to open.
 type Config struct {

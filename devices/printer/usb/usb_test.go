@@ -7,26 +7,6 @@ import (
 	"github.com/google/gousb"
 )
 
-func TestParseID(t *testing.T) {
-	tests := []struct {
-		in   string
-		want ID
-		ok   bool
-	}{
-		{"0416:5011", ID{0x0416, 0x5011}, true},
-		{"04b8:0e15", ID{0x04b8, 0x0e15}, true},
-		{"0416", ID{}, false},
-		{"zz:01", ID{}, false},
-		{"10000:1", ID{}, false},
-	}
-	for _, tt := range tests {
-		got, err := ParseID(tt.in)
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("ParseID(%q) = %v, %v", tt.in, got, err)
-		}
-	}
-}
-
 func bulk(num int, in bool) gousb.EndpointDesc {
 	d := gousb.EndpointDirectionOut
 	addr := gousb.EndpointAddress(num)

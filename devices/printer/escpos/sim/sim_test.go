@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bianmin/kiosk/devices/printer"
 	"github.com/bianmin/kiosk/devices/printer/escpos"
 	"github.com/bianmin/kiosk/devices/printer/escpos/sim"
 	"github.com/bianmin/kiosk/devices/serialport"
@@ -30,7 +31,8 @@ func TestPTY(t *testing.T) {
 		t.Skipf("no pty: %v", err)
 	}
 	defer s.Close()
-	port, err := serialport.Open(serialport.Config{Path: path, ReadTimeout: 100 * time.Millisecond})
+	// The kiosk's own open, with the DLE EOT probe (baud 0: the rate scan).
+	port, err := serialport.Open(ctx, printer.SerialConfig(path, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
