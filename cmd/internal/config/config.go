@@ -47,8 +47,21 @@ func (d *Duration) UnmarshalText(b []byte) error {
 // MarshalText implements encoding.TextMarshaler.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
+// Modes of a terminal.
+const (
+	// ModeProduction: real devices (or none), the provincial platform over
+	// mutual TLS. Nothing is ever simulated.
+	ModeProduction = "production"
+	// ModeSimulation: simulators where the file says sim, the platform
+	// emulator in process when platform.url is empty, a throwaway store key.
+	ModeSimulation = "simulation"
+)
+
 // Config is the whole file.
 type Config struct {
+	// Mode is production or simulation. Default: simulation without a
+	// file, production with one.
+	Mode     string        `toml:"mode"`
 	Station  kiosk.Station `toml:"station"`
 	Platform Platform      `toml:"platform"`
 	Store    Store         `toml:"store"`
@@ -139,6 +152,7 @@ type Log struct {
 // Default returns the configuration that runs everything simulated.
 func Default() Config {
 	return Config{
+		Mode: ModeSimulation,
 		Station: kiosk.Station{Code: "330106001", Name: "西湖区转塘街道双流村便民服务站", Terminal: "T01",
 			Division: "330106013201", Address: "双流村村民委员会一楼", Phone: "12345"},
 		Platform: Platform{QueryBase: "https://zwfw.example.gov.cn/track", Timeout: Duration{30 * time.Second}},
@@ -167,9 +181,11 @@ func Load(path string) (Config, error) {
 }
 
 // Parse reads TOML bytes over the defaults. Unknown keys are errors, so a
-// misspelt key is not silently ignored.
+// misspelt key is not silently ignored. A file that does not say
+// mode = "simulation" is a production terminal.
 func Parse(b []byte) (Config, error) {
 	c := Default()
+	c.Mode = ModeProduction
 	md, err := toml.NewDecoder(bytes.NewReader(b)).Decode(&c)
 	if err != nil {
 		return c, fmt.Errorf("config: %w", err)
@@ -192,6 +208,13 @@ func (c *Config) Validate() error {
 	var errs []error
 	bad := func(f string, a ...any) {
 		errs = append(errs, fmt.Errorf("config: %w: "+f, append([]any{ErrInvalid}, a...)...))
+	}
+	switch c.Mode {
+	case ModeProduction:
+		c.validateProduction(bad)
+	case ModeSimulation:
+	default:
+		bad("mode %q is not production or simulation", c.Mode)
 	}
 	if c.Station.Code == "" || c.Station.Terminal == "" {
 		bad("station code and terminal are required")
@@ -236,9 +259,43 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Simulated reports whether any part runs on a simulator, which enables the
-// developer dock.
-func (c *Config) Simulated() bool {
-	return c.Platform.URL == "" || c.IDCard.Backend == BackendSim || c.Printer.Backend == BackendSim ||
-		c.Scanner.Backend == BackendSim || c.QR.Backend == BackendSim
+// validateProduction refuses what would make a production terminal pretend:
+// simulators, the in-process emulator, a platform without mutual TLS, a
+// catalogue nobody can verify, a store without a home.
+func (c *Config) validateProduction(bad func(string, ...any)) {
+	for _, d := range []struct{ name, backend string }{{"idcard", c.IDCard.Backend}, {"printer", c.Printer.Backend},
+		{"scanner", c.Scanner.Backend}, {"qr", c.QR.Backend}} {
+		if d.backend == BackendSim {
+			bad("%s backend sim in production (set mode = \"simulation\" for a test terminal)", d.name)
+		}
+	}
+	if c.Platform.URL == "" {
+		bad("production needs platform.url (the province's address; mode = \"simulation\" runs the emulator)")
+	} else if !strings.HasPrefix(c.Platform.URL, "https://") {
+		bad("production needs an https platform.url")
+	}
+	if c.Platform.CertFile == "" || c.Platform.KeyFile == "" {
+		bad("production needs platform.cert_file and platform.key_file (this terminal's certificate for mutual TLS)")
+	}
+	if c.Platform.CatalogKeyFile == "" {
+		bad("production needs platform.catalog_key_file (the platform's catalogue signing key)")
+	}
+	if c.Store.DataDir == "" {
+		bad("production needs store.data_dir")
+	}
+}
+
+// Simulated reports whether the terminal runs in simulation mode, which
+// allows simulators, the emulator and the developer dock.
+func (c *Config) Simulated() bool { return c.Mode == ModeSimulation }
+
+// Simulate turns the configuration into a simulation of the same station:
+// every device a simulator, the platform the emulator in process, and the
+// store in the simulation's own directory (never the production queue).
+func (c *Config) Simulate() {
+	c.Mode = ModeSimulation
+	c.Platform.URL, c.Platform.CertFile, c.Platform.KeyFile, c.Platform.CAFile, c.Platform.CatalogKeyFile = "", "", "", "", ""
+	c.IDCard.Backend, c.Printer.Backend, c.Scanner.Backend, c.QR.Backend = BackendSim, BackendSim, BackendSim, BackendSim
+	c.Printer.SpoolDir = ""
+	c.Store.DataDir, c.Store.KeyFile = "", ""
 }

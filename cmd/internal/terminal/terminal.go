@@ -26,6 +26,7 @@ import (
 	"github.com/bianmin/kiosk/app/session"
 	"github.com/bianmin/kiosk/assets"
 	"github.com/bianmin/kiosk/cmd/internal/config"
+	"github.com/bianmin/kiosk/cmd/internal/supervise"
 	"github.com/bianmin/kiosk/devices/idcard"
 	idsim "github.com/bianmin/kiosk/devices/idcard/sim"
 	idusb "github.com/bianmin/kiosk/devices/idcard/usb"
@@ -42,8 +43,7 @@ import (
 	"github.com/bianmin/kiosk/devices/scanner/sane"
 	scansim "github.com/bianmin/kiosk/devices/scanner/sim"
 	"github.com/bianmin/kiosk/devices/scanner/v4l2"
-	"github.com/bianmin/kiosk/devices/usbid"
-	"github.com/bianmin/kiosk/cmd/internal/supervise"
+	"github.com/bianmin/kiosk/devices/serialport"
 	"github.com/bianmin/kiosk/offline"
 	"github.com/bianmin/kiosk/sync/api"
 	"github.com/bianmin/kiosk/sync/catalogsig"
@@ -79,6 +79,7 @@ type Sims struct {
 // Terminal is a running kiosk without its window.
 type Terminal struct {
 	Config  config.Config
+	Plan    *Plan
 	Session *session.Session
 	Store   *offline.Store
 	Relay   *relay.Relay
@@ -95,42 +96,46 @@ type Terminal struct {
 	online  atomic.Bool
 }
 
-// Start opens the store, starts every service and returns the terminal. Stop
-// it with Close.
-func Start(parent context.Context, cfg config.Config, opt Options) (t *Terminal, err error) {
+// Start resolves the configuration (Resolve), checks the platform's files,
+// opens the store, starts every service and returns the terminal. Stop it
+// with Close. Every start-up failure is a *Failure naming the file at fault;
+// whatever was started before it is stopped again.
+func Start(parent context.Context, cfg config.Config, opt Options) (*Terminal, error) {
+	plan, err := Resolve(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return StartPlan(parent, plan, opt)
+}
+
+// StartPlan is Start on a resolved plan.
+func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal, err error) {
+	cfg := plan.Config
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(parent)
-	t = &Terminal{Config: cfg, log: log, sv: supervise.New(log), cancel: cancel}
+	t := &Terminal{Config: cfg, Plan: plan, log: log, sv: supervise.New(log), cancel: cancel}
 	defer func() {
 		if err != nil {
-			t.Close()
+			t.Close() // t, never the nil result
 		}
 	}()
-
-	dataDir := cfg.Store.DataDir
-	if dataDir == "" {
-		if !cfg.Simulated() {
-			return nil, errors.New("terminal: store data_dir is required outside simulation")
+	// The platform's files first: a misconfigured terminal creates nothing.
+	var plat *platformParts
+	if cfg.Platform.URL != "" {
+		if plat, err = plan.platform(); err != nil {
+			return nil, err
 		}
-		base, err := os.UserCacheDir()
-		if err != nil {
-			base = os.TempDir()
-		}
-		dataDir = filepath.Join(base, "bianmin-kiosk-sim")
 	}
+	dataDir := plan.DataDir
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("terminal: %w", err)
+		return nil, diskFailure("data directory", dataDir, err)
 	}
-	key, err := loadKey(cfg, dataDir)
+	st, err := plan.OpenStore(ctx, StoreOptions{Create: true, Logger: log})
 	if err != nil {
 		return nil, err
-	}
-	st, err := offline.Open(ctx, filepath.Join(dataDir, "store"), key, offline.WithLogger(log))
-	if err != nil {
-		return nil, fmt.Errorf("terminal: %w", err)
 	}
 	t.Store = st
 	t.closers = append(t.closers, st.Close)
@@ -139,15 +144,15 @@ func Start(parent context.Context, cfg config.Config, opt Options) (t *Terminal,
 	if err != nil {
 		return nil, err
 	}
-	if err := t.startPlatform(ctx, cfg, dataDir, opt); err != nil {
+	if err := t.startPlatform(ctx, cfg, dataDir, plat, opt); err != nil {
 		return nil, err
 	}
 	if err := t.startPrinter(ctx, cfg, dataDir, opt); err != nil {
-		return nil, err
+		return nil, deviceFailure("printer", err)
 	}
 	scan, err := t.scanner(cfg)
 	if err != nil {
-		return nil, err
+		return nil, deviceFailure("scanner", err)
 	}
 	var scanPort session.Scanner
 	if scan != nil {
@@ -174,10 +179,10 @@ func Start(parent context.Context, cfg config.Config, opt Options) (t *Terminal,
 	})
 	t.Session.SetElder(cfg.UI.Elder)
 	if err := t.startReader(ctx, cfg, opt); err != nil {
-		return nil, err
+		return nil, deviceFailure("idcard", err)
 	}
 	if err := t.startQR(ctx, cfg); err != nil {
-		return nil, err
+		return nil, deviceFailure("qr", err)
 	}
 	// The relay last: its heartbeat reads the device services.
 	t.sv.Go(ctx, "relay", t.Relay)
@@ -186,23 +191,37 @@ func Start(parent context.Context, cfg config.Config, opt Options) (t *Terminal,
 	return t, nil
 }
 
-func loadKey(cfg config.Config, dataDir string) (offline.Key, error) {
-	if cfg.Store.KeyFile != "" {
-		return offline.LoadKey(cfg.Store.KeyFile)
+// platformParts are the checked pieces of a configured (not emulated) platform.
+type platformParts struct {
+	client *client.Client
+	catKey ed25519.PublicKey
+}
+
+func (p *Plan) platform() (*platformParts, error) {
+	catKey, err := p.CatalogKey()
+	if err != nil {
+		return nil, err
 	}
-	if k, err := offline.KeyFromCredentials(); err == nil {
-		return k, nil
+	cc, err := p.PlatformConfig()
+	if err != nil {
+		return nil, err
 	}
-	path := filepath.Join(dataDir, "store.key")
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		if !cfg.Simulated() {
-			return offline.Key{}, errors.New("terminal: no store key: install one at provisioning (store.key_file or the kiosk-store-key credential)")
-		}
-		if err := offline.GenerateKeyFile(path); err != nil {
-			return offline.Key{}, err
-		}
+	cl, err := NewClient(cc)
+	if err != nil {
+		return nil, err
 	}
-	return offline.LoadKey(path)
+	return &platformParts{client: cl, catKey: catKey}, nil
+}
+
+func deviceFailure(dev string, err error) error {
+	var f *Failure
+	if errors.As(err, &f) {
+		return err
+	}
+	if isNoSpace(err) {
+		return diskFailure(dev, "", err)
+	}
+	return &Failure{Class: ClassDevice, What: dev, Err: err, Fix: "check the [" + dev + "] section of the configuration"}
 }
 
 // loadCatalog takes the newest verified catalogue the relay kept, else the
@@ -255,19 +274,10 @@ func (s *Switch) wrap(h http.Handler) http.Handler {
 	})
 }
 
-func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir string, opt Options) error {
-	url := cfg.Platform.URL
+func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir string, plat *platformParts, opt Options) error {
 	var catKey ed25519.PublicKey
-	ccfg := client.Config{BaseURL: url, CertFile: cfg.Platform.CertFile, KeyFile: cfg.Platform.KeyFile,
-		CAFile: cfg.Platform.CAFile, Timeout: cfg.Platform.Timeout.Duration}
-	if cfg.Platform.RateLimit != "" {
-		bits, err := client.ParseRate(cfg.Platform.RateLimit)
-		if err != nil {
-			return fmt.Errorf("terminal: platform rate_limit: %w", err)
-		}
-		ccfg.RateLimitBits = bits
-	}
-	if url == "" {
+	var cl *client.Client
+	if plat == nil {
 		// Simulation: the emulator in process, on loopback, with a
 		// throwaway catalogue key and the bundled catalogue signed by it.
 		pub, priv, err := ed25519.GenerateKey(rand.Reader)
@@ -281,7 +291,7 @@ func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir
 		raw, _ := json.Marshal(signed)
 		sim, err := platformsim.New(platformsim.Config{DataDir: filepath.Join(dataDir, "platformsim"), Catalog: raw, Logger: t.log.With("part", "platformsim")})
 		if err != nil {
-			return fmt.Errorf("terminal: platform emulator: %w", err)
+			return diskFailure("platform emulator", filepath.Join(dataDir, "platformsim"), err)
 		}
 		t.closers = append(t.closers, sim.Close)
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -292,26 +302,19 @@ func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir
 		srv := &http.Server{Handler: sw.wrap(sim.Handler()), ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln) //nolint:errcheck // closed with the terminal
 		t.closers = append(t.closers, srv.Close)
-		url = "http://" + ln.Addr().String()
+		url := "http://" + ln.Addr().String()
 		t.Sims.Platform, t.Sims.Net, t.Sims.URL, t.Sims.CatalogKey = sim, sw, url, priv
-		ccfg.BaseURL = url
-		ccfg.AllowInsecureLoopback = true
+		cc, err := t.Plan.PlatformConfig()
+		if err != nil {
+			return err
+		}
+		cc.BaseURL, cc.AllowInsecureLoopback = url, true
+		if cl, err = client.New(cc); err != nil {
+			return fmt.Errorf("terminal: platform client: %w", err)
+		}
 		catKey = pub
 	} else {
-		if len(url) > 7 && url[:7] == "http://" {
-			ccfg.AllowInsecureLoopback = true
-		}
-		if cfg.Platform.CatalogKeyFile != "" {
-			pub, err := catalogsig.LoadPublic(cfg.Platform.CatalogKeyFile)
-			if err != nil {
-				return fmt.Errorf("terminal: catalogue key: %w", err)
-			}
-			catKey = pub
-		}
-	}
-	cl, err := client.New(ccfg)
-	if err != nil {
-		return fmt.Errorf("terminal: platform client: %w", err)
+		cl, catKey = plat.client, plat.catKey
 	}
 	rcfg := relay.Config{
 		CatalogKey: catKey,
@@ -353,16 +356,15 @@ func (t *Terminal) startPrinter(ctx context.Context, cfg config.Config, dataDir 
 		}
 		t.Sims.Printer = p
 		t.closers = append(t.closers, p.Close)
-		// The simulator's pty is opened like a real port, probe included.
-		open = printer.SerialOpener(path, cfg.Printer.Baud)
+		open = serialOpener(path, 115200)
 	case config.BackendSerial:
-		open = printer.SerialOpener(cfg.Printer.Port, cfg.Printer.Baud)
+		open = serialOpener(cfg.Printer.Port, cfg.Printer.Baud)
 	case config.BackendUSBLP:
 		open = func(ctx context.Context) (io.ReadWriteCloser, error) {
 			return usblp.Open(ctx, usblp.Config{Path: cfg.Printer.LPPath})
 		}
 	case config.BackendUSB:
-		id, err := usbid.Parse(cfg.Printer.USB)
+		id, err := prusb.ParseID(cfg.Printer.USB)
 		if err != nil {
 			return fmt.Errorf("terminal: printer usb: %w", err)
 		}
@@ -374,13 +376,9 @@ func (t *Terminal) startPrinter(ctx context.Context, cfg config.Config, dataDir 
 	default:
 		return fmt.Errorf("terminal: printer backend %q is not wired in the kiosk yet; use kioskctl to test it", cfg.Printer.Backend)
 	}
-	spoolDir := cfg.Printer.SpoolDir
-	if spoolDir == "" {
-		spoolDir = filepath.Join(dataDir, "spool")
-	}
-	spool, err := printer.OpenSpool(spoolDir)
+	spool, err := printer.OpenSpool(t.Plan.SpoolDir)
 	if err != nil {
-		return fmt.Errorf("terminal: %w", err)
+		return diskFailure("receipt spool", t.Plan.SpoolDir, err)
 	}
 	font, err := escpos.ParseFont(assets.FontTTF())
 	if err != nil {
@@ -395,6 +393,12 @@ func (t *Terminal) startPrinter(ctx context.Context, cfg config.Config, dataDir 
 	return nil
 }
 
+func serialOpener(path string, baud int) func(ctx context.Context) (io.ReadWriteCloser, error) {
+	return func(ctx context.Context) (io.ReadWriteCloser, error) {
+		return serialport.Open(serialport.Config{Path: path, Baud: baud, ReadTimeout: 100 * time.Millisecond})
+	}
+}
+
 func (t *Terminal) startReader(ctx context.Context, cfg config.Config, opt Options) error {
 	var open idcard.Opener
 	switch cfg.IDCard.Backend {
@@ -404,16 +408,15 @@ func (t *Terminal) startReader(ctx context.Context, cfg config.Config, opt Optio
 			return fmt.Errorf("terminal: reader simulator: %w", err)
 		}
 		t.Sims.Reader = r
-		// The simulator's pty is opened like a real port, probe included.
-		open = idcard.SerialOpener(path, cfg.IDCard.Baud)
+		open = serialOpener(path, 115200)
 	case config.BackendSerial:
 		open = idcard.SerialOpener(cfg.IDCard.Port, cfg.IDCard.Baud)
 	case config.BackendUSB:
-		id, err := usbid.Parse(cfg.IDCard.USB)
+		vid, pid, err := parseVIDPID(cfg.IDCard.USB)
 		if err != nil {
 			return fmt.Errorf("terminal: idcard usb: %w", err)
 		}
-		open = idusb.Opener(idusb.Config{VID: id.Vendor, PID: id.Product})
+		open = idusb.Opener(idusb.Config{VID: vid, PID: pid})
 	case config.BackendNone:
 		return nil
 	default:
@@ -511,8 +514,12 @@ func (t *Terminal) DeviceStates() []kiosk.DeviceStatus {
 // Online reports whether the relay reached the platform lately.
 func (t *Terminal) Online() bool { return t.Relay.Status().Conn != relay.Offline }
 
-// Close stops every service and closes the store.
+// Close stops every service and closes the store. It is safe on a terminal
+// that failed half-way through Start, and on nil.
 func (t *Terminal) Close() error {
+	if t == nil {
+		return nil
+	}
 	t.cancel()
 	t.sv.Wait()
 	var errs []error
@@ -520,4 +527,13 @@ func (t *Terminal) Close() error {
 		errs = append(errs, t.closers[i]())
 	}
 	return errors.Join(errs...)
+}
+
+// parseVIDPID reads "0400:C35A".
+func parseVIDPID(s string) (vid, pid uint16, err error) {
+	var v, p uint32
+	if _, err := fmt.Sscanf(s, "%x:%x", &v, &p); err != nil || v > 0xffff || p > 0xffff {
+		return 0, 0, fmt.Errorf("%q is not VID:PID in hex", s)
+	}
+	return uint16(v), uint16(p), nil
 }
