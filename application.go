@@ -153,6 +153,10 @@ func (a *Application) Check(it *ServiceItem) error {
 			errs = append(errs, fmt.Errorf("%w: field %s: %w", ErrIncomplete, f.Key, err))
 		}
 	}
+	// Age on the day of application, in China (where the terminal stands).
+	if err := it.CheckAge(a.Applicant.Birth, NewDate(a.CreatedAt.In(time.FixedZone("CST", 8*3600)))); err != nil {
+		errs = append(errs, err)
+	}
 	atts := map[string]bool{}
 	for _, at := range a.Attachments {
 		atts[at.ID] = true

@@ -110,6 +110,8 @@ type ServiceItem struct {
 	Scope             string         `json:"scope,omitempty"` // 通办范围
 	Form              []FieldSpec    `json:"form"`
 	Frequent          bool           `json:"frequent,omitempty"`
+	MinAge            int            `json:"min_age,omitempty"` // applicant's age bounds in whole years on the day of application (0: none);
+	MaxAge            int            `json:"max_age,omitempty"` // e.g. 高龄津贴 80+: CheckAge applies them
 }
 
 // Material returns the item's material with that id.
@@ -224,6 +226,9 @@ func (c *Catalog) Validate() error {
 	}
 	for i, it := range c.Items {
 		where := fmt.Sprintf("item %d (%s)", i, it.Code)
+		if it.MinAge < 0 || it.MaxAge < 0 || (it.MaxAge > 0 && it.MaxAge < it.MinAge) {
+			bad("%s: age bounds %d..%d", where, it.MinAge, it.MaxAge)
+		}
 		switch {
 		case it.Code == "":
 			bad("%s: empty code", where)

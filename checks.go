@@ -21,6 +21,14 @@ var (
 	ErrCreditChecksum   = errors.New("credit code check character does not match")
 )
 
+// ErrMobileLength and ErrMobilePrefix say why a number is not a mobile (both
+// wrap ErrMobile): too few or too many digits, or 11 digits that no mainland
+// mobile number starts with ("12345678901").
+var (
+	ErrMobileLength = fmt.Errorf("%w: a mobile number has 11 digits", ErrMobile)
+	ErrMobilePrefix = fmt.Errorf("%w: mobile numbers start with 13 to 19", ErrMobile)
+)
+
 var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 
 const idCheckChars = "10X98765432"
@@ -82,12 +90,28 @@ func IDNumberSexCode(s string) string {
 
 var mobileRE = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 
-// CheckMobile validates a mainland mobile number (11 digits, 1[3-9]…).
+// CheckMobile validates a mainland mobile number (11 digits, 1[3-9]…). It
+// returns ErrMobileLength for a wrong count of digits, ErrMobilePrefix for
+// 11 digits that are not a mobile number ("12345678901"), and ErrMobile for
+// anything else that is not digits.
 func CheckMobile(s string) error {
-	if !mobileRE.MatchString(s) {
-		return ErrMobile
+	if mobileRE.MatchString(s) {
+		return nil
 	}
-	return nil
+	digits := true
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			digits = false
+		}
+	}
+	switch {
+	case !digits:
+		return ErrMobile
+	case len(s) != 11:
+		return ErrMobileLength
+	default:
+		return ErrMobilePrefix
+	}
 }
 
 const creditAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -41,7 +41,8 @@ type Receipt struct {
 	TicketNo      string             `json:"ticket_no,omitempty"` // queue ticket
 	Window        string             `json:"window,omitempty"`
 	Waiting       int                `json:"waiting,omitempty"`
-	Status        string             `json:"status,omitempty"` // progress slip
+	WaitingKnown  bool               `json:"waiting_known,omitempty"` // Waiting is the hall's real figure
+	Status        string             `json:"status,omitempty"`        // progress slip
 	Phone         string             `json:"phone,omitempty"`
 }
 
