@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -282,11 +283,45 @@ func Prefill(form map[string]string, fields []FieldSpec, id *Identity) {
 	}
 }
 
+// ChinaTime is the zone acceptance numbers and their daily sequence are
+// counted in: China Standard Time, UTC+8 all year (no daylight saving), fixed
+// here so that a terminal whose system zone is UTC (or unset) numbers the
+// same day as the counter beside it.
+var ChinaTime = time.FixedZone("CST", 8*60*60)
+
+// AcceptanceDay is the day (YYYY-MM-DD, China time) whose sequence an
+// acceptance number made at t belongs to.
+func AcceptanceDay(t time.Time) string { return t.In(ChinaTime).Format("2006-01-02") }
+
+// ErrAcceptanceNoTaken is returned (wrapped) by a store asked to keep an
+// application under an acceptance number another application already has:
+// the caller takes a new number.
+var ErrAcceptanceNoTaken = errors.New("acceptance number already taken")
+
 // AcceptanceNo builds the acceptance number printed on the receipt, made
-// offline from the station code, the terminal number, the date and a local
-// sequence: 330106001-T01-20261123-0042.
+// offline from the station code, the terminal number, the date in China time
+// and a local sequence of that day: 330106001-T01-20261123-0042.
 func AcceptanceNo(st Station, day time.Time, seq int) string {
-	return fmt.Sprintf("%s-%s-%s-%04d", st.Code, st.Terminal, day.Format("20060102"), seq)
+	return fmt.Sprintf("%s-%s-%s-%04d", st.Code, st.Terminal, day.In(ChinaTime).Format("20060102"), seq)
+}
+
+// ParseAcceptanceNo splits an acceptance number made by AcceptanceNo into
+// its station code, terminal, day (YYYY-MM-DD) and sequence.
+func ParseAcceptanceNo(no string) (station, terminal, day string, seq int, ok bool) {
+	parts := strings.Split(strings.TrimSpace(no), "-")
+	if len(parts) < 4 {
+		return "", "", "", 0, false
+	}
+	n := len(parts)
+	d, err := time.Parse("20060102", parts[n-2])
+	if err != nil {
+		return "", "", "", 0, false
+	}
+	q, err := strconv.Atoi(parts[n-1])
+	if err != nil || q < 1 || len(parts[n-1]) < 4 {
+		return "", "", "", 0, false
+	}
+	return strings.Join(parts[:n-3], "-"), parts[n-3], d.Format("2006-01-02"), q, true
 }
 
 // ReceiptQR is the payload of a receipt's QR code: a tracking URL on the

@@ -58,12 +58,12 @@ type Stats struct {
 const pendingSQL = `state IN ('queued', 'uploading')`
 
 // NextAcceptanceSeq returns the next acceptance sequence number of the day
-// (in day's location), starting at 1. It is durable on return: a number is
+// (the China-time day of day, kiosk.AcceptanceDay), starting at 1. It is durable on return: a number is
 // never handed out twice, even across a crash.
 func (s *Store) NextAcceptanceSeq(ctx context.Context, day time.Time) (int, error) {
 	var n int
 	err := s.w.QueryRowContext(ctx, `INSERT INTO acceptance_seq(day, last) VALUES (?, 1)
-		ON CONFLICT(day) DO UPDATE SET last = last + 1 RETURNING last`, day.Format("2006-01-02")).Scan(&n)
+		ON CONFLICT(day) DO UPDATE SET last = last + 1 RETURNING last`, kiosk.AcceptanceDay(day)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("acceptance seq: %w", dbErr(err))
 	}
@@ -128,7 +128,7 @@ func (s *Store) Enqueue(ctx context.Context, app *kiosk.Application, files map[s
 			total, app.Test, blind)
 		if err != nil {
 			if isUniqueErr(err) {
-				return fmt.Errorf("%w: acceptance number %s", ErrConflict, app.AcceptanceNo)
+				return fmt.Errorf("%w: %w: %s", ErrConflict, kiosk.ErrAcceptanceNoTaken, app.AcceptanceNo)
 			}
 			return err
 		}

@@ -76,7 +76,9 @@ func TestReaderIsReadOnly(t *testing.T) {
 func TestAcceptanceSeqPerDay(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, t.TempDir())
-	d1 := time.Date(2026, 11, 23, 23, 59, 0, 0, time.UTC)
+	// Days are China's: 15:59 UTC is 23:59 in China, two minutes later is
+	// the next day there (and still the same day in UTC).
+	d1 := time.Date(2026, 11, 23, 15, 59, 0, 0, time.UTC)
 	d2 := d1.Add(2 * time.Minute)
 	for i, tt := range []struct {
 		day  time.Time

@@ -8,7 +8,6 @@ package session
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -132,6 +131,7 @@ type Session struct {
 	lastTap  time.Time
 	endAt    time.Time
 	apps     []*kiosk.Application
+	drafts   map[string]*draft // by item code: what a resubmit keeps (Submit)
 	signPNG  map[string][]byte
 	onChange func(Snapshot)
 	elder    bool
@@ -275,7 +275,13 @@ func (s *Session) reset() {
 	for i := range s.s.Materials {
 		clear(s.s.Materials[i].PDF)
 	}
-	s.apps = nil
+	for _, d := range s.drafts {
+		if d.app != nil {
+			d.app.Applicant.Wipe()
+			clear(d.app.Form)
+		}
+	}
+	s.apps, s.drafts = nil, nil
 	s.signPNG = map[string][]byte{}
 	s.history = nil
 	if s.pending != nil { // between residents: a newer catalogue takes over
@@ -895,16 +901,31 @@ func (s *Session) Review() error {
 
 // Submit commits the application (one per item of a bundle) durably, then
 // prints the receipt. A print failure leaves the application queued and the
-// receipt available to reprint.
+// receipt available to reprint. Submitting is idempotent: each item's
+// application is made once per draft (instance ID, acceptance number,
+// attachment IDs) and kept across retries, so a double tap or a resubmit
+// after a failure never makes a second application; the items of a bundle
+// already queued are not queued again, only the missing ones.
 func (s *Session) Submit() {
-	s.mu.Lock()
-	if s.s.Screen != ScreenReview {
-		s.mu.Unlock()
-		return
+	started := false
+	s.update(func() {
+		if s.s.Screen != ScreenReview || s.s.Busy {
+			return
+		}
+		s.goLocked(ScreenSubmitting)
+		s.s.Busy, s.s.SubmitErr, started = true, nil, true
+	})
+	if started {
+		go s.submit()
 	}
-	s.mu.Unlock()
-	s.update(func() { s.goLocked(ScreenSubmitting); s.s.Busy = true; s.s.SubmitErr = nil })
-	go s.submit()
+}
+
+// draft is one item's application as first built for the current choice:
+// what a retry must keep.
+type draft struct {
+	app     *kiosk.Application
+	queued  bool  // Enqueue returned nil: never queue it again
+	lastErr error // why the last Enqueue failed
 }
 
 func (s *Session) submit() {
@@ -914,28 +935,47 @@ func (s *Session) submit() {
 	snap := s.copyLocked()
 	items := s.itemsLocked()
 	signs := s.signPNG
+	if s.drafts == nil {
+		s.drafts = map[string]*draft{}
+	}
+	drafts := map[string]*draft{}
+	for _, it := range items {
+		drafts[it.Code] = s.drafts[it.Code]
+	}
 	s.mu.Unlock()
 
 	now := s.deps.Clock.Now()
 	var apps []*kiosk.Application
 	var receipts []kiosk.Receipt
 	for _, it := range items {
-		app, files, err := s.buildApplication(ctx, snap, it, signs, now)
-		if err == nil {
-			err = s.deps.Store.Enqueue(ctx, app, files)
+		d := drafts[it.Code]
+		if d == nil || !d.queued {
+			app, files, err := s.buildApplication(ctx, snap, it, signs, now, d)
+			if err == nil {
+				err = s.deps.Store.Enqueue(ctx, app, files)
+			}
+			s.mu.Lock()
+			if app != nil {
+				if d == nil {
+					d = &draft{}
+					s.drafts[it.Code] = d
+				}
+				d.app, d.queued, d.lastErr = app, err == nil, err
+			}
+			s.mu.Unlock()
+			if err != nil {
+				s.log.Error("submit failed", "item", it.Code, "err", err)
+				s.update(func() {
+					s.s.Busy = false
+					s.s.SubmitErr = err
+					s.s.Screen = ScreenReview
+				})
+				return
+			}
+			s.log.Info("application queued", "item", it.Code, "acceptance_no", d.app.AcceptanceNo)
 		}
-		if err != nil {
-			s.log.Error("submit failed", "item", it.Code, "err", err)
-			s.update(func() {
-				s.s.Busy = false
-				s.s.SubmitErr = err
-				s.s.Screen = ScreenReview
-			})
-			return
-		}
-		s.log.Info("application queued", "item", it.Code, "acceptance_no", app.AcceptanceNo)
-		apps = append(apps, app)
-		receipts = append(receipts, kiosk.AcceptanceReceipt(app, it, s.cfg.QueryBase))
+		apps = append(apps, d.app)
+		receipts = append(receipts, kiosk.AcceptanceReceipt(d.app, it, s.cfg.QueryBase))
 	}
 	var printErr error
 	for _, r := range receipts {
@@ -946,6 +986,7 @@ func (s *Session) submit() {
 	}
 	s.update(func() {
 		s.apps = apps
+		s.drafts = nil // the next choice is a new application
 		s.s.Busy = false
 		s.s.Receipts = receipts
 		s.s.Receipt = &receipts[0]
@@ -956,20 +997,38 @@ func (s *Session) submit() {
 	})
 }
 
-func (s *Session) buildApplication(ctx context.Context, snap Snapshot, it *kiosk.ServiceItem, signs map[string][]byte, now time.Time) (*kiosk.Application, map[string][]byte, error) {
-	seq, err := s.deps.Store.NextAcceptanceSeq(ctx, now)
-	if err != nil {
-		return nil, nil, fmt.Errorf("acceptance number: %w", err)
+// buildApplication makes the item's application from the session. With a
+// previous draft (a failed attempt) it keeps the draft's instance ID,
+// creation time and acceptance number (a new number only when the old one
+// turned out to be taken), so that the same content makes the same
+// application; attachment IDs are derived from the instance ID.
+func (s *Session) buildApplication(ctx context.Context, snap Snapshot, it *kiosk.ServiceItem, signs map[string][]byte, now time.Time, prev *draft) (*kiosk.Application, map[string][]byte, error) {
+	id, created, no := "", now, ""
+	if prev != nil && prev.app != nil {
+		id, created, no = prev.app.InstanceID, prev.app.CreatedAt, prev.app.AcceptanceNo
+		if errors.Is(prev.lastErr, kiosk.ErrAcceptanceNoTaken) {
+			no = ""
+		}
+	}
+	if id == "" {
+		id = s.deps.NewID()
+	}
+	if no == "" {
+		seq, err := s.deps.Store.NextAcceptanceSeq(ctx, now)
+		if err != nil {
+			return nil, nil, fmt.Errorf("acceptance number: %w", err)
+		}
+		no = kiosk.AcceptanceNo(s.cfg.Station, now, seq)
 	}
 	app := &kiosk.Application{
-		InstanceID:   s.deps.NewID(),
-		AcceptanceNo: kiosk.AcceptanceNo(s.cfg.Station, now, seq),
+		InstanceID:   id,
+		AcceptanceNo: no,
 		ItemCode:     it.Code,
 		ItemName:     it.Name,
 		Station:      s.cfg.Station,
 		Agent:        snap.Agent,
 		Form:         map[string]string{},
-		CreatedAt:    now,
+		CreatedAt:    created,
 		State:        kiosk.StateDraft,
 	}
 	if snap.Bundle != nil {
@@ -986,11 +1045,12 @@ func (s *Session) buildApplication(ctx context.Context, snap Snapshot, it *kiosk
 	files := map[string][]byte{}
 	attach := func(materialID, name, mediaType string, b []byte) string {
 		sum := sha256.Sum256(b)
-		id := materialID + "-" + randHex(4)
-		app.Attachments = append(app.Attachments, kiosk.Attachment{ID: id, MaterialID: materialID, Name: name,
+		tag := sha256.Sum256([]byte(id + "\x00" + materialID))
+		aid := materialID + "-" + hex.EncodeToString(tag[:4])
+		app.Attachments = append(app.Attachments, kiosk.Attachment{ID: aid, MaterialID: materialID, Name: name,
 			MediaType: mediaType, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(b))})
-		files[id] = b
-		return id
+		files[aid] = b
+		return aid
 	}
 	byName := map[string]MaterialChoice{}
 	for _, m := range snap.Materials {
@@ -1016,12 +1076,6 @@ func (s *Session) buildApplication(ctx context.Context, snap Snapshot, it *kiosk
 		return nil, nil, err
 	}
 	return app, files, nil
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // Reprint prints the session's receipts again.
