@@ -11,19 +11,24 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bianmin/kiosk/sync/api"
 	"github.com/bianmin/kiosk/sync/client"
 )
 
 // Faults are the network faults the emulator injects into protocol requests
 // (never into /v1/_inspect/). Probabilities are per request, 0 to 1.
 type Faults struct {
-	Drop     float64       // read part of the request body, then close the connection
-	Captive  float64       // answer 200 with an HTML login page, do nothing
-	Err5xx   float64       // answer 503, do nothing
-	Truncate float64       // do the work, then cut the response short
-	Delay    time.Duration // wait this long before every request
-	SlowBits int64         // rate-limit bodies both ways to this many bit/s (whole server)
-	Seed     uint64        // random seed (0: time-based)
+	Drop     float64 // read part of the request body, then close the connection
+	Captive  float64 // answer 200 with an HTML login page, do nothing
+	Err5xx   float64 // answer 503, do nothing
+	Truncate float64 // do the work, then cut the response short
+	// BadReceipt answers a completion request with a 200 receipt that does
+	// not match (a wrong attachment sha256, or another instance ID), and
+	// does not complete: the relay must check every receipt.
+	BadReceipt float64
+	Delay      time.Duration // wait this long before every request
+	SlowBits   int64         // rate-limit bodies both ways to this many bit/s (whole server)
+	Seed       uint64        // random seed (0: time-based)
 }
 
 // ParseFaults reads "drop=0.2,captive=0.05,5xx=0.1,delay=200ms,truncate=0.05,slow=256kbit".
@@ -56,6 +61,8 @@ func ParseFaults(s string) (Faults, error) {
 			err = prob(&f.Err5xx)
 		case "truncate":
 			err = prob(&f.Truncate)
+		case "badreceipt":
+			err = prob(&f.BadReceipt)
 		case "delay":
 			f.Delay, err = time.ParseDuration(v)
 		case "slow":
@@ -84,6 +91,7 @@ func (f Faults) String() string {
 	add("captive", f.Captive)
 	add("5xx", f.Err5xx)
 	add("truncate", f.Truncate)
+	add("badreceipt", f.BadReceipt)
 	if f.Delay > 0 {
 		parts = append(parts, "delay="+f.Delay.String())
 	}
@@ -99,16 +107,18 @@ func (f Faults) String() string {
 // faulty wraps the protocol handler with the configured faults.
 type faulty struct {
 	next http.Handler
-	mu   sync.Mutex
-	f    Faults
-	rnd  *rand.Rand
-	lim  *client.RateLimiter
-	cnt  FaultCounts
+	// lie answers a completion request with a wrong receipt (BadReceipt).
+	lie func(w http.ResponseWriter, r *http.Request, instanceID string)
+	mu  sync.Mutex
+	f   Faults
+	rnd *rand.Rand
+	lim *client.RateLimiter
+	cnt FaultCounts
 }
 
 // FaultCounts counts the faults injected so far.
 type FaultCounts struct {
-	Drop, Captive, Err5xx, Truncate int
+	Drop, Captive, Err5xx, Truncate, BadReceipt int
 }
 
 func newFaulty(next http.Handler, f Faults) *faulty {
@@ -140,15 +150,22 @@ const (
 	fCaptive
 	f5xx
 	fTruncate
+	fBadReceipt
 )
 
-func (h *faulty) pick() (faultKind, float64, Faults, *client.RateLimiter) {
+func (h *faulty) pick(r *http.Request) (faultKind, float64, Faults, *client.RateLimiter) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	f := h.f
 	x := h.rnd.Float64()
 	frac := h.rnd.Float64()
 	k := fNone
+	if f.BadReceipt > 0 && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/complete") {
+		if h.rnd.Float64() < f.BadReceipt {
+			h.cnt.BadReceipt++
+			return fBadReceipt, frac, f, h.lim
+		}
+	}
 	switch {
 	case x < f.Drop:
 		k = fDrop
@@ -169,7 +186,7 @@ func (h *faulty) pick() (faultKind, float64, Faults, *client.RateLimiter) {
 const captivePage = `<!DOCTYPE html><html><head><title>WiFi 认证</title></head><body><form>请登录后上网 <input name="phone"></form></body></html>`
 
 func (h *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	kind, frac, f, lim := h.pick()
+	kind, frac, f, lim := h.pick(r)
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		select {
@@ -202,6 +219,11 @@ func (h *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case f5xx:
 		writeErr(w, http.StatusServiceUnavailable, "internal", "injected fault")
+		return
+	case fBadReceipt:
+		id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, api.PathApplications), "/complete")
+		io.Copy(io.Discard, io.LimitReader(r.Body, 1<<16))
+		h.lie(w, r, id)
 		return
 	case fTruncate:
 		rec := &recorder{header: http.Header{}, status: http.StatusOK}

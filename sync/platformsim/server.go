@@ -74,7 +74,14 @@ CREATE TABLE IF NOT EXISTS events(
 CREATE TABLE IF NOT EXISTS ratings(instance_id TEXT PRIMARY KEY, body BLOB NOT NULL, received_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS heartbeats(terminal TEXT PRIMARY KEY, body BLOB NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS catalog(id INTEGER PRIMARY KEY CHECK(id=1), signed BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, instance_id TEXT NOT NULL, outcome TEXT NOT NULL, at TEXT NOT NULL);
 `
+
+// columns added after the first schema (ALTER TABLE for older data directories).
+var addedColumns = []string{
+	`ALTER TABLE applications ADD COLUMN content_sha TEXT NOT NULL DEFAULT ''`,
+}
 
 // New opens (creating when needed) the emulator's data directory.
 func New(cfg Config) (*Server, error) {
@@ -103,6 +110,12 @@ func New(cfg Config) (*Server, error) {
 		db.Close()
 		return nil, fmt.Errorf("platformsim: schema: %w", err)
 	}
+	for _, q := range addedColumns {
+		if _, err := db.Exec(q); err != nil && !strings.Contains(err.Error(), "duplicate column") {
+			db.Close()
+			return nil, fmt.Errorf("platformsim: schema: %w", err)
+		}
+	}
 	s := &Server{cfg: cfg, db: db, log: lg}
 	if len(cfg.Catalog) > 0 {
 		if err := s.SetCatalog(cfg.Catalog); err != nil {
@@ -111,12 +124,12 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	comp := tushandler.NewStoreComposer()
-	filestore.New(up).UseIn(comp)
+	useStore(comp, filestore.New(up))
 	memorylocker.New().UseIn(comp)
 	s.tus, err = tushandler.NewHandler(tushandler.Config{
 		StoreComposer:             comp,
 		BasePath:                  api.PathUploads,
-		MaxSize:                   1 << 30,
+		MaxSize:                   maxUpload,
 		DisableDownload:           true,
 		Logger:                    expslog.New(expslog.NewTextHandler(io.Discard, nil)), // tusd logs every request; we log what matters
 		PreUploadCreateCallback:   s.preCreate,
@@ -127,7 +140,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("platformsim: tus: %w", err)
 	}
 	proto := http.NewServeMux()
-	proto.HandleFunc("PUT "+api.PathApplications+"{id}", s.putApplication)
+	proto.HandleFunc("PUT "+api.PathApplications+"{id}", validForm(s.putApplication))
 	proto.HandleFunc("POST "+api.PathApplications+"{id}/complete", s.complete)
 	proto.HandleFunc("GET "+api.PathCatalog, s.getCatalog)
 	proto.HandleFunc("GET "+api.PathStatus, s.getStatus)
@@ -135,6 +148,7 @@ func New(cfg Config) (*Server, error) {
 	proto.HandleFunc("POST "+api.PathHeartbeat, s.postHeartbeat)
 	proto.Handle(api.PathUploads, http.StripPrefix(strings.TrimSuffix(api.PathUploads, "/"), checksummed(s.tus, cfg.MaxChunk)))
 	s.faults = newFaulty(terminalOnly(proto), cfg.Faults)
+	s.faults.lie = s.lyingReceipt
 
 	root := http.NewServeMux()
 	root.HandleFunc("GET "+api.PathInspectReceived, s.inspectReceived)
@@ -247,6 +261,33 @@ func canonicalForm(a *kiosk.Application) ([]byte, string) {
 	return b, hex.EncodeToString(sum[:])
 }
 
+// contentDigest is what makes two applications the same resident's same
+// request whatever the terminal named them: the application without its
+// instance ID, acceptance number, creation time, state and attachment IDs
+// (attachments count by their bytes' sha256 and size).
+func contentDigest(a *kiosk.Application) string {
+	c := *a
+	c.InstanceID, c.AcceptanceNo, c.CreatedAt, c.State = "", "", time.Time{}, ""
+	c.Attachments = nil
+	for _, at := range a.Attachments {
+		c.Attachments = append(c.Attachments, kiosk.Attachment{SHA256: strings.ToLower(at.SHA256), Size: at.Size, MaterialID: at.MaterialID, MediaType: at.MediaType})
+	}
+	c.Materials = nil
+	for _, m := range a.Materials {
+		m.AttachmentIDs = nil
+		c.Materials = append(c.Materials, m)
+	}
+	b, _ := json.Marshal(&c)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// recordLocked notes one PUT or completion and how it ended, for
+// Deliveries. s.mu is held.
+func (s *Server) recordLocked(kind, id, outcome string) {
+	s.db.Exec(`INSERT INTO deliveries(kind, instance_id, outcome, at) VALUES(?,?,?,?)`, kind, id, outcome, s.now())
+}
+
 func (s *Server) putApplication(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
@@ -270,26 +311,30 @@ func (s *Server) putApplication(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	form, sum := canonicalForm(&a)
+	digest := contentDigest(&a)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var have string
 	err = s.db.QueryRow(`SELECT form_sha FROM applications WHERE instance_id=?`, id).Scan(&have)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		_, err = s.db.Exec(`INSERT INTO applications(instance_id, terminal, form, form_sha, acceptance_no, item_code, state, created_at) VALUES(?,?,?,?,?,?,?,?)`,
-			id, terminalOf(r), form, sum, a.AcceptanceNo, a.ItemCode, string(kiosk.StateUploading), s.now())
+		_, err = s.db.Exec(`INSERT INTO applications(instance_id, terminal, form, form_sha, acceptance_no, item_code, state, created_at, content_sha) VALUES(?,?,?,?,?,?,?,?,?)`,
+			id, terminalOf(r), form, sum, a.AcceptanceNo, a.ItemCode, string(kiosk.StateUploading), s.now(), digest)
 		if err != nil {
 			writeErr(w, 500, api.CodeInternal, "store")
 			return
 		}
+		s.recordLocked("put", id, "created")
 		s.log.Info("application received", "instance", id)
 		writeJSON(w, http.StatusCreated, api.PutResult{InstanceID: id, Created: true})
 	case err != nil:
 		writeErr(w, 500, api.CodeInternal, "store")
 	case have == sum:
 		s.db.Exec(`UPDATE applications SET puts=puts+1 WHERE instance_id=?`, id)
+		s.recordLocked("put", id, "same")
 		writeJSON(w, http.StatusOK, api.PutResult{InstanceID: id})
 	default:
+		s.recordLocked("put", id, "conflict")
 		writeErr(w, http.StatusConflict, api.CodeConflict, "a different form is held for this instance id")
 	}
 }
@@ -338,6 +383,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request) {
 		res.Attachments = append(res.Attachments, api.AttachmentReceipt{ID: at.ID, SHA256: sum, Size: size})
 	}
 	if len(missing) > 0 {
+		s.recordLocked("complete", id, "incomplete")
 		writeErrData(w, http.StatusConflict, api.CodeIncomplete, "attachments missing or not intact", api.IncompleteDetail{Missing: missing})
 		return
 	}
@@ -354,6 +400,109 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	res.SubmittedAt = *sub
+	s.recordLocked("complete", id, "submitted")
+	writeJSON(w, http.StatusOK, res)
+}
+
+// Duplicate is one application that reached the platform under more than one
+// instance ID: the same acceptance number, or the same content (resident,
+// item, form and attachment bytes).
+type Duplicate struct {
+	By          string   `json:"by"` // "acceptance_no" or "content"
+	InstanceIDs []string `json:"instance_ids"`
+}
+
+// Duplicates lists the applications held under more than one instance ID.
+// Every crash and fault test asserts it is empty: unlike a count by instance
+// ID it catches a terminal that sends the same application twice under two
+// IDs (the mistake an instance-keyed check cannot see).
+func (s *Server) Duplicates() ([]Duplicate, error) {
+	var out []Duplicate
+	for _, by := range []string{"acceptance_no", "content_sha"} {
+		rows, err := s.db.Query(`SELECT group_concat(instance_id, ' ') FROM applications WHERE ` + by + ` != ''
+			GROUP BY ` + by + ` HAVING count(*) > 1 ORDER BY min(created_at)`)
+		if err != nil {
+			return nil, fmt.Errorf("platformsim: duplicates: %w", err)
+		}
+		for rows.Next() {
+			var ids string
+			if err := rows.Scan(&ids); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("platformsim: duplicates: %w", err)
+			}
+			name := by
+			if by == "content_sha" {
+				name = "content"
+			}
+			out = append(out, Duplicate{By: name, InstanceIDs: strings.Fields(ids)})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("platformsim: duplicates: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// Delivery counts what one instance ID received: PUTs and completion
+// requests, by outcome ("created", "same", "conflict"; "submitted",
+// "incomplete", and "lied" for a completion answered with a wrong receipt by
+// the BadReceipt fault).
+type Delivery struct {
+	InstanceID string         `json:"instance_id"`
+	Puts       map[string]int `json:"puts"`
+	Completes  map[string]int `json:"completes"`
+}
+
+// Deliveries returns every instance ID's PUTs and completions, by outcome.
+func (s *Server) Deliveries() (map[string]*Delivery, error) {
+	rows, err := s.db.Query(`SELECT instance_id, kind, outcome, count(*) FROM deliveries GROUP BY instance_id, kind, outcome`)
+	if err != nil {
+		return nil, fmt.Errorf("platformsim: deliveries: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]*Delivery{}
+	for rows.Next() {
+		var id, kind, outcome string
+		var n int
+		if err := rows.Scan(&id, &kind, &outcome, &n); err != nil {
+			return nil, fmt.Errorf("platformsim: deliveries: %w", err)
+		}
+		d := out[id]
+		if d == nil {
+			d = &Delivery{InstanceID: id, Puts: map[string]int{}, Completes: map[string]int{}}
+			out[id] = d
+		}
+		if kind == "put" {
+			d.Puts[outcome] += n
+		} else {
+			d.Completes[outcome] += n
+		}
+	}
+	return out, rows.Err()
+}
+
+// lyingReceipt answers a completion with a 200 receipt that does not match
+// what the platform holds (the BadReceipt fault): a relay that checks its
+// receipts retries; one that does not marks the application submitted
+// though the platform never completed it.
+func (s *Server) lyingReceipt(w http.ResponseWriter, r *http.Request, id string) {
+	s.mu.Lock()
+	a, _, err := s.formOf(id)
+	s.recordLocked("complete", id, "lied")
+	s.mu.Unlock()
+	res := api.CompleteResult{InstanceID: id, Attachments: []api.AttachmentReceipt{}, SubmittedAt: s.cfg.Now().UTC()}
+	if err != nil || len(a.Attachments) == 0 {
+		res.InstanceID = id + "-other" // a receipt for some other application
+	} else {
+		for i, at := range a.Attachments {
+			sum := at.SHA256
+			if i == 0 {
+				sum = strings.Repeat("0", 64) // not the bytes it holds
+			}
+			res.Attachments = append(res.Attachments, api.AttachmentReceipt{ID: at.ID, SHA256: sum, Size: at.Size})
+		}
+	}
 	writeJSON(w, http.StatusOK, res)
 }
 

@@ -74,7 +74,7 @@ func TestCrashKill(t *testing.T) {
 		kills = 500
 	}
 	ctx := context.Background()
-	srv, err := platformsim.New(platformsim.Config{DataDir: t.TempDir(), Faults: platformsim.Faults{Drop: 0.03, Truncate: 0.03, Delay: 3 * time.Millisecond, Seed: 42}})
+	srv, err := platformsim.New(platformsim.Config{DataDir: t.TempDir(), Faults: platformsim.Faults{Drop: 0.03, Truncate: 0.03, BadReceipt: 0.05, Delay: 3 * time.Millisecond, Seed: 42}})
 	if err != nil {
 		t.Fatal(err)
 	}

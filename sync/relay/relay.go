@@ -321,8 +321,12 @@ func (r *Relay) send(ctx context.Context, a *kiosk.Application) error {
 	return nil
 }
 
-// confirm checks the platform's receipt against what we hold.
+// confirm checks the platform's receipt against what we hold: it must name
+// this application and every attachment with our sha256 and size.
 func confirm(a *kiosk.Application, res *api.CompleteResult) error {
+	if res == nil || res.InstanceID != a.InstanceID {
+		return fmt.Errorf("complete: the platform's receipt is for another application: %w", client.ErrNotPlatform)
+	}
 	got := map[string]api.AttachmentReceipt{}
 	for _, r := range res.Attachments {
 		got[r.ID] = r

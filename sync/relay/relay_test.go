@@ -92,6 +92,21 @@ func checkReceived(t testing.TB, srv *platformsim.Server, want map[string]*kiosk
 			t.Errorf("%s on the platform %d times, want 1", id, seen[id])
 		}
 	}
+	checkNoDuplicates(t, srv)
+}
+
+// checkNoDuplicates fails when the platform holds one application under two
+// instance IDs (same acceptance number or same content), or holds one
+// submitted without a completion it answered truthfully.
+func checkNoDuplicates(t testing.TB, srv *platformsim.Server) {
+	t.Helper()
+	dups, err := srv.Duplicates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dups {
+		t.Errorf("the platform holds one application under %d instance IDs (same %s): %v", len(d.InstanceIDs), d.By, d.InstanceIDs)
+	}
 }
 
 func fill(t testing.TB, ob *fakeOutbox, seed uint64, n, atts, minSize, maxSize int) map[string]*kiosk.Application {
@@ -184,9 +199,10 @@ func TestFaultScenarios(t *testing.T) {
 		{"captive", platformsim.Faults{Captive: 0.3}},
 		{"5xx", platformsim.Faults{Err5xx: 0.3}},
 		{"truncate", platformsim.Faults{Truncate: 0.3}},
+		{"bad receipt", platformsim.Faults{BadReceipt: 0.4}},
 		{"delay", platformsim.Faults{Delay: 20 * time.Millisecond}},
 		{"slow", platformsim.Faults{SlowBits: 16_000_000}},
-		{"all", platformsim.Faults{Drop: 0.1, Captive: 0.05, Err5xx: 0.1, Truncate: 0.1, Delay: 2 * time.Millisecond}},
+		{"all", platformsim.Faults{Drop: 0.1, Captive: 0.05, Err5xx: 0.1, Truncate: 0.1, BadReceipt: 0.1, Delay: 2 * time.Millisecond}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -217,6 +233,9 @@ func TestFaultScenarios(t *testing.T) {
 				clk.Advance(10 * time.Minute)
 			}
 			checkReceived(t, s.srv, want)
+			if tt.faults.BadReceipt > 0 && s.srv.FaultCounts().BadReceipt == 0 {
+				t.Error("no wrong receipt was sent: the receipt check was not exercised")
+			}
 			for id, a := range ob.snapshot().Apps {
 				if a.Marks != 1 {
 					t.Errorf("%s marked submitted %d times", id, a.Marks)
