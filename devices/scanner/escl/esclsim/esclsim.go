@@ -173,46 +173,49 @@ func (s *Server) capabilities(w http.ResponseWriter, f Faults) {
 }
 
 // CapabilitiesXML is the emulator's ScannerCapabilities document: an A4
-// duplex scanner with platen and feeder, colour and grey, 75–600 dpi.
+// duplex scanner with platen and feeder, colour and grey, 75–600 dpi. Every
+// input source carries its own SettingProfiles with DocumentFormats and
+// DiscreteResolutions, as real scanners send them (sane-airscan drops a
+// source without DocumentFormats and aborts a duplex scan without a profile).
 var CapabilitiesXML = []byte(`<?xml version="1.0" encoding="UTF-8"?>
 <scan:ScannerCapabilities xmlns:scan="` + escl.NSScan + `" xmlns:pwg="` + escl.NSPWG + `">
   <pwg:Version>2.63</pwg:Version>
   <pwg:MakeAndModel>Bianmin eSCL Emulator</pwg:MakeAndModel>
+  <pwg:SerialNumber>BMK-ESCL-0001</pwg:SerialNumber>
+  <scan:UUID>4509a320-00a0-008f-00b6-002507510eca</scan:UUID>
   <scan:Platen>
-    <scan:PlatenInputCaps>
-      <scan:MinWidth>16</scan:MinWidth><scan:MaxWidth>2550</scan:MaxWidth>
-      <scan:MinHeight>16</scan:MinHeight><scan:MaxHeight>3508</scan:MaxHeight>
-      <scan:SettingProfiles><scan:SettingProfile>
-        <scan:ColorModes><scan:ColorMode>RGB24</scan:ColorMode><scan:ColorMode>Grayscale8</scan:ColorMode></scan:ColorModes>
-        <scan:DocumentFormats><pwg:DocumentFormat>image/jpeg</pwg:DocumentFormat><scan:DocumentFormatExt>image/jpeg</scan:DocumentFormatExt></scan:DocumentFormats>
-        <scan:SupportedResolutions><scan:DiscreteResolutions>
-          <scan:DiscreteResolution><scan:XResolution>75</scan:XResolution><scan:YResolution>75</scan:YResolution></scan:DiscreteResolution>
-          <scan:DiscreteResolution><scan:XResolution>150</scan:XResolution><scan:YResolution>150</scan:YResolution></scan:DiscreteResolution>
-          <scan:DiscreteResolution><scan:XResolution>200</scan:XResolution><scan:YResolution>200</scan:YResolution></scan:DiscreteResolution>
-          <scan:DiscreteResolution><scan:XResolution>300</scan:XResolution><scan:YResolution>300</scan:YResolution></scan:DiscreteResolution>
-          <scan:DiscreteResolution><scan:XResolution>600</scan:XResolution><scan:YResolution>600</scan:YResolution></scan:DiscreteResolution>
-        </scan:DiscreteResolutions></scan:SupportedResolutions>
-      </scan:SettingProfile></scan:SettingProfiles>
+    <scan:PlatenInputCaps>` + inputCaps(3508) + `
     </scan:PlatenInputCaps>
   </scan:Platen>
   <scan:Adf>
-    <scan:AdfSimplexInputCaps>
-      <scan:MinWidth>16</scan:MinWidth><scan:MaxWidth>2550</scan:MaxWidth>
-      <scan:MinHeight>16</scan:MinHeight><scan:MaxHeight>4200</scan:MaxHeight>
-      <scan:SettingProfiles><scan:SettingProfile>
-        <scan:ColorModes><scan:ColorMode>RGB24</scan:ColorMode><scan:ColorMode>Grayscale8</scan:ColorMode></scan:ColorModes>
-        <scan:SupportedResolutions><scan:ResolutionRange>
-          <scan:XResolutionRange><scan:Min>75</scan:Min><scan:Max>600</scan:Max><scan:Normal>200</scan:Normal><scan:Step>1</scan:Step></scan:XResolutionRange>
-          <scan:YResolutionRange><scan:Min>75</scan:Min><scan:Max>600</scan:Max><scan:Normal>200</scan:Normal><scan:Step>1</scan:Step></scan:YResolutionRange>
-        </scan:ResolutionRange></scan:SupportedResolutions>
-      </scan:SettingProfile></scan:SettingProfiles>
+    <scan:AdfSimplexInputCaps>` + inputCaps(4200) + `
     </scan:AdfSimplexInputCaps>
-    <scan:AdfDuplexInputCaps>
-      <scan:MaxWidth>2550</scan:MaxWidth><scan:MaxHeight>4200</scan:MaxHeight>
+    <scan:AdfDuplexInputCaps>` + inputCaps(4200) + `
     </scan:AdfDuplexInputCaps>
+    <scan:FeederCapacity>50</scan:FeederCapacity>
+    <scan:AdfOptions><scan:AdfOption>DetectPaperLoaded</scan:AdfOption><scan:AdfOption>Duplex</scan:AdfOption></scan:AdfOptions>
   </scan:Adf>
 </scan:ScannerCapabilities>
 `)
+
+// inputCaps is one input source's capabilities, maxHeight in 1/300 inch.
+func inputCaps(maxHeight int) string {
+	var res strings.Builder
+	for _, r := range []int{75, 150, 200, 300, 600} {
+		fmt.Fprintf(&res, "\n            <scan:DiscreteResolution><scan:XResolution>%d</scan:XResolution><scan:YResolution>%d</scan:YResolution></scan:DiscreteResolution>", r, r)
+	}
+	return fmt.Sprintf(`
+      <scan:MinWidth>16</scan:MinWidth><scan:MaxWidth>2550</scan:MaxWidth>
+      <scan:MinHeight>16</scan:MinHeight><scan:MaxHeight>%d</scan:MaxHeight>
+      <scan:MaxScanRegions>1</scan:MaxScanRegions>
+      <scan:SettingProfiles><scan:SettingProfile>
+        <scan:ColorModes><scan:ColorMode>RGB24</scan:ColorMode><scan:ColorMode>Grayscale8</scan:ColorMode></scan:ColorModes>
+        <scan:DocumentFormats><pwg:DocumentFormat>image/jpeg</pwg:DocumentFormat><scan:DocumentFormatExt>image/jpeg</scan:DocumentFormatExt></scan:DocumentFormats>
+        <scan:SupportedResolutions><scan:DiscreteResolutions>%s
+        </scan:DiscreteResolutions></scan:SupportedResolutions>
+      </scan:SettingProfile></scan:SettingProfiles>
+      <scan:SupportedIntents><scan:Intent>Document</scan:Intent><scan:Intent>Photo</scan:Intent></scan:SupportedIntents>`, maxHeight, res.String())
+}
 
 func (s *Server) status(w http.ResponseWriter, f Faults) {
 	if f.GarbageXML {
@@ -301,7 +304,8 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request, f Faults) {
 	s.jobs[id] = &job{settings: st, total: total, state: "Processing", reason: "JobScanning"}
 	s.mu.Unlock()
 	s.log.Info("esclsim job", "job", id, "source", string(st.Source), "pages", total)
-	w.Header().Set("Location", "/eSCL/ScanJobs/"+id)
+	// An absolute URL, as real scanners send it (RFC 9110 allows both).
+	w.Header().Set("Location", "http://"+r.Host+"/eSCL/ScanJobs/"+id)
 	w.WriteHeader(http.StatusCreated)
 }
 

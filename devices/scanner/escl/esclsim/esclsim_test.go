@@ -33,10 +33,11 @@ func TestProtocol(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Body.Close()
-	loc := r.Header.Get("Location")
-	if r.StatusCode != http.StatusCreated || !strings.HasPrefix(loc, "/eSCL/ScanJobs/") {
+	loc := r.Header.Get("Location") // absolute, as real scanners send it
+	if r.StatusCode != http.StatusCreated || !strings.HasPrefix(loc, srv.URL+"/eSCL/ScanJobs/") {
 		t.Fatalf("post: %d %q", r.StatusCode, loc)
 	}
+	loc = strings.TrimPrefix(loc, srv.URL)
 	if r := get(loc + "/NextDocument"); r.StatusCode != 200 || r.Header.Get("Content-Type") != "image/jpeg" {
 		t.Fatalf("page: %d %s", r.StatusCode, r.Header.Get("Content-Type"))
 	}
