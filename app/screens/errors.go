@@ -28,8 +28,12 @@ func (u *UI) errorText(err error) string {
 		return u.T("field_error.id_birth")
 	case errors.Is(err, kiosk.ErrIDChecksum):
 		return u.T("field_error.id_checksum")
+	case errors.Is(err, kiosk.ErrMobilePrefix):
+		return u.T("field_error.mobile_prefix")
 	case errors.Is(err, kiosk.ErrMobile):
 		return u.T("field_error.mobile")
+	case errors.Is(err, kiosk.ErrNotEligible):
+		return u.T("notice.not_eligible")
 	case errors.Is(err, kiosk.ErrCreditChecksum):
 		return u.T("field_error.credit_warn")
 	case errors.Is(err, kiosk.ErrCreditLength), errors.Is(err, kiosk.ErrCreditCharacters):

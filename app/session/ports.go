@@ -88,3 +88,48 @@ const EIDPrefix = "CTID:"
 type FormPrinter interface {
 	PrintForm(ctx context.Context, app *kiosk.Application, item *kiosk.ServiceItem) error
 }
+
+// Helpdesk raises a resident's request for help to the people who can come:
+// the hall's staff, or the platform's service desk through the relay.
+type Helpdesk interface {
+	// CallStaff raises the request and returns once someone acknowledged
+	// it (the request is shown as answered only then), or an error when it
+	// could not get through before ctx ended. Implementations should be
+	// idempotent for the same request.
+	CallStaff(ctx context.Context, r HelpRequest) (HelpAck, error)
+}
+
+// HelpRequest says where help is needed: no personal data.
+type HelpRequest struct {
+	Station  kiosk.Station
+	Screen   Screen // where the resident was stuck
+	ItemCode string // the item being handled, if any
+	At       time.Time
+}
+
+// HelpAck is the acknowledgement of a help request.
+type HelpAck struct {
+	By string // who will come (a desk or staff role, shown to the resident)
+}
+
+// QueueDesk is the hall's queueing system: it issues tickets with the real
+// window and the number of people waiting.
+type QueueDesk interface {
+	Ticket(ctx context.Context, itemName string) (QueueTicket, error)
+}
+
+// QueueTicket is a ticket as issued. Window "" and WaitingKnown false mean
+// unknown: the ticket then says to watch the hall's calling screen.
+type QueueTicket struct {
+	Number       string
+	Window       string
+	Waiting      int
+	WaitingKnown bool
+}
+
+// TicketCounter numbers local queue tickets (A001, A002…) durably: the
+// count of a day goes on after a restart instead of starting at A001 again.
+type TicketCounter interface {
+	// NextTicket returns the next number of day (China time), from 1.
+	NextTicket(ctx context.Context, day time.Time) (int, error)
+}

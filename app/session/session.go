@@ -55,6 +55,14 @@ type Config struct {
 	IdleTimeout time.Duration // inactivity before the warning
 	WarnFor     time.Duration // visible countdown before the session ends
 	EndAfter    time.Duration // how long the end screen stays
+	// CardGrace is how long a card taken off the reader mid-session may
+	// take to come back before the session ends (default 30 s).
+	CardGrace time.Duration
+	// CardLeftFor is how long the end screen keeps reminding a resident
+	// whose card is still on the reader (default 2 min); RemindEvery is
+	// the interval of the spoken reminder (default 10 s).
+	CardLeftFor time.Duration
+	RemindEvery time.Duration
 }
 
 // Deps are the session's collaborators; Speaker, Scanner and Clock may be nil.
@@ -75,6 +83,15 @@ type Deps struct {
 	// NewID makes instance IDs; nil means random UUIDs (tests inject
 	// predictable ones).
 	NewID func() string
+	// Help raises help requests to staff; nil: nobody can be called from
+	// here, and the help screen says to go to a window.
+	Help Helpdesk
+	// Queue issues queue tickets with the hall's real figures; nil: tickets
+	// are numbered by Tickets and the window and waiting are unknown.
+	Queue QueueDesk
+	// Tickets numbers local queue tickets durably; nil (and no Queue): no
+	// tickets from this terminal.
+	Tickets TicketCounter
 }
 
 // MaterialChoice is how the resident is handling one material.
@@ -117,6 +134,14 @@ type Snapshot struct {
 	Remaining    time.Duration
 	Rated        bool
 	Elder        bool
+	// CardOut: the session's card left the reader mid-session; the session
+	// ends after CardOutRemaining unless it comes back.
+	CardOut          bool
+	CardOutRemaining time.Duration
+	// CardLeft: the end screen is reminding the resident to take the card
+	// still on the reader.
+	CardLeft bool
+	Help     HelpState // the help request of this visit
 }
 
 // Session is one terminal's resident session. Safe for concurrent use.
@@ -135,6 +160,10 @@ type Session struct {
 	signPNG  map[string][]byte
 	onChange func(Snapshot)
 	elder    bool
+
+	card      cardState // the card on the reader
+	helpSeq   int       // help requests made, to drop stale answers
+	ticketing bool      // a queue ticket is being taken
 
 	cat     atomic.Pointer[kiosk.Catalog] // the catalogue in use
 	pending *kiosk.Catalog                // a newer one, taken at the next session start
@@ -159,6 +188,15 @@ func New(cfg Config, deps Deps) *Session {
 	}
 	if cfg.EndAfter == 0 {
 		cfg.EndAfter = 8 * time.Second
+	}
+	if cfg.CardGrace == 0 {
+		cfg.CardGrace = 30 * time.Second
+	}
+	if cfg.CardLeftFor == 0 {
+		cfg.CardLeftFor = 2 * time.Minute
+	}
+	if cfg.RemindEvery == 0 {
+		cfg.RemindEvery = 10 * time.Second
 	}
 	s := &Session{cfg: cfg, deps: deps, log: deps.Logger}
 	s.cat.Store(deps.Catalog)
@@ -284,6 +322,8 @@ func (s *Session) reset() {
 	s.apps, s.drafts = nil, nil
 	s.signPNG = map[string][]byte{}
 	s.history = nil
+	s.card.out, s.card.outAt, s.card.id = false, time.Time{}, ""
+	s.helpSeq++ // an answer to this visit's help request is not the next one's
 	if s.pending != nil { // between residents: a newer catalogue takes over
 		s.cat.Store(s.pending)
 		s.pending = nil
@@ -319,11 +359,14 @@ func (s *Session) Tick() {
 		return // never interrupt a commit
 	case ScreenEnd:
 		if !s.endAt.IsZero() && !now.Before(s.endAt) {
-			s.update(s.reset)
+			s.endScreenDue(now)
 		}
 		return
 	}
 	s.update(func() {
+		if s.cardOutDueLocked(now) {
+			return
+		}
 		idle := now.Sub(s.lastTap)
 		switch {
 		case idle >= s.cfg.IdleTimeout+s.cfg.WarnFor:
@@ -358,6 +401,7 @@ func (s *Session) endLocked(now time.Time) {
 	if hadCard {
 		s.s.Screen = ScreenEnd
 		s.endAt = now.Add(s.cfg.EndAfter)
+		s.card.endedAt, s.card.remindAt = now, s.endAt
 	}
 }
 
@@ -383,7 +427,15 @@ func (s *Session) CardRead(id *kiosk.Identity) {
 	}
 	s.mu.Lock()
 	scr := s.s.Screen
+	if id.Source == kiosk.SourceCard {
+		s.card.present = true
+	}
+	back := s.cardBackLocked(id)
 	s.mu.Unlock()
+	if back != cardNotOut {
+		s.cardReturned(id, back)
+		return
+	}
 	switch scr {
 	case ScreenAttract, ScreenEnd, ScreenManualID:
 		s.update(func() {
@@ -507,23 +559,6 @@ func (s *Session) queryProgress(idNumber, acceptanceNo string) {
 			s.s.Busy = false
 			s.s.Progress, s.s.ProgressErr = lines, err
 		})
-	}()
-}
-
-// OpenHelp opens "call staff / 办不成事".
-func (s *Session) OpenHelp() { s.update(func() { s.goLocked(ScreenHelp) }) }
-
-// PrintQueueTicket prints a ticket for the hall window.
-func (s *Session) PrintQueueTicket(window string, number int, waiting int) {
-	now := s.deps.Clock.Now()
-	r := kiosk.Receipt{Kind: kiosk.ReceiptQueue, StationName: s.cfg.Station.Name, StationCode: s.cfg.Station.Code,
-		Terminal: s.cfg.Station.Terminal, Time: now, TicketNo: fmt.Sprintf("A%03d", number), Window: window, Waiting: waiting}
-	s.update(func() { s.s.Receipt = &r; s.s.PrintErr = nil; s.s.Busy = true })
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		err := s.deps.Printer.Print(ctx, r)
-		s.update(func() { s.s.Busy = false; s.s.PrintErr = err })
 	}()
 }
 
@@ -696,6 +731,12 @@ func (s *Session) itemsLocked() []*kiosk.ServiceItem {
 // StartForm leaves the guide for the form, pre-filled from the identity.
 func (s *Session) StartForm() {
 	s.update(func() {
+		if err := s.eligibleLocked(); err != nil {
+			s.log.Info("applicant not eligible", "err", err)
+			s.s.Notice = "notice.not_eligible"
+			s.touchLocked()
+			return
+		}
 		if s.s.Identity != nil {
 			kiosk.Prefill(s.s.Form, s.s.Fields, s.s.Identity)
 		}

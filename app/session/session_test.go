@@ -324,6 +324,7 @@ func TestIdleTimeoutWarnsThenEnds(t *testing.T) {
 	if sn.Screen != ScreenEnd || sn.Identity != nil {
 		t.Fatalf("after timeout: %s identity %v", sn.Screen, sn.Identity)
 	}
+	s.CardRemoved() // the resident takes the card (TestCardLeftOnReaderAfterEnd: when not)
 	clk.Add(10 * time.Second)
 	s.Tick()
 	if s.Snapshot().Screen != ScreenAttract {

@@ -234,7 +234,11 @@ func (l layout) queue(r kiosk.Receipt) {
 		l.center("请到 " + r.Window + " 窗口办理")
 		l.b.Size(1, 1)
 	}
-	l.center(fmt.Sprintf("您前面还有 %d 人等候", r.Waiting))
+	if r.WaitingKnown {
+		l.center(fmt.Sprintf("您前面还有 %d 人等候", r.Waiting))
+	} else {
+		l.center("窗口和等候人数请看大厅叫号屏")
+	}
 	l.center(timeText(r.Time))
 	l.rule()
 	l.center("请留意叫号，过号请重新取号")

@@ -128,7 +128,7 @@ func TestLayoutGolden(t *testing.T) {
 	_, f := testFont(t)
 	acc := sampleReceipt()
 	queue := kiosk.Receipt{Kind: kiosk.ReceiptQueue, StationName: acc.StationName, Terminal: "T01",
-		TicketNo: "A023", ItemName: "社会保障卡补换", Window: "3号", Waiting: 4, Time: acc.Time}
+		TicketNo: "A023", ItemName: "社会保障卡补换", Window: "3号", Waiting: 4, WaitingKnown: true, Time: acc.Time}
 	prog := acc
 	prog.Kind, prog.Status = kiosk.ReceiptProgress, "已受理，审核中"
 	tests := []struct {

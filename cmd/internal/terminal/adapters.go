@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"image/png"
+	"strconv"
+	"sync"
 	"time"
 
 	kiosk "github.com/bianmin/kiosk"
@@ -137,4 +139,32 @@ func (a *formAdapter) PrintForm(ctx context.Context, app *kiosk.Application, ite
 		return &session.DeviceError{Device: "a4", State: st, Err: err}
 	}
 	return nil
+}
+
+// ticketCounter numbers the day's queue tickets in the store, so that the
+// count goes on after a restart (a cursor per day, China time).
+type ticketCounter struct {
+	st *offline.Store
+	mu sync.Mutex
+}
+
+func (c *ticketCounter) NextTicket(ctx context.Context, day time.Time) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	name := "queue-ticket-" + day.Format("2006-01-02")
+	v, err := c.st.Cursor(ctx, name)
+	if err != nil {
+		return 0, fmt.Errorf("queue ticket: %w", err)
+	}
+	n := 0
+	if v != "" {
+		if n, err = strconv.Atoi(v); err != nil {
+			return 0, fmt.Errorf("queue ticket: counter %q: %w", v, err)
+		}
+	}
+	n++
+	if err := c.st.SetCursor(ctx, name, strconv.Itoa(n)); err != nil {
+		return 0, fmt.Errorf("queue ticket: %w", err)
+	}
+	return n, nil
 }

@@ -176,6 +176,7 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 		Forms:   forms,
 		Logger:  log,
 		Prompt:  opt.Prompt,
+		Tickets: &ticketCounter{st: st},
 	})
 	t.Session.SetElder(cfg.UI.Elder)
 	if err := t.startReader(ctx, cfg, opt); err != nil {
@@ -425,6 +426,7 @@ func (t *Terminal) startReader(ctx context.Context, cfg config.Config, opt Optio
 	scfg := idcard.ServiceConfig{PollInterval: cfg.IDCard.PollInterval.Duration}
 	if opt.Fast {
 		scfg.PollInterval = 50 * time.Millisecond
+		cardOn := false // the last state was card_present
 	}
 	t.Reader = idcard.NewService(open, scfg, t.log)
 	t.sv.Go(ctx, "idcard", t.Reader)
@@ -435,7 +437,10 @@ func (t *Terminal) startReader(ctx context.Context, cfg config.Config, opt Optio
 				return ctx.Err()
 			case ev := <-t.Reader.Events():
 				switch {
+				case ev.State == kiosk.DeviceReady && cardOn:
+					t.Session.CardRemoved() // the reader found no card where one was
 				case ev.Identity != nil:
+				cardOn = ev.State == kiosk.DeviceCardPresent
 					t.Session.CardRead(ev.Identity)
 				case ev.State == kiosk.DeviceError && ev.Err != nil:
 					t.Session.CardError("notice.card_failed")
