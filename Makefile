@@ -13,6 +13,7 @@ all: build
 
 deps:
 	@packaging/scripts/install-deps.sh
+	@packaging/scripts/install-npm.sh
 
 build: deps
 	@mkdir -p $(BUILD)
