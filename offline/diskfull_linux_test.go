@@ -36,7 +36,8 @@ func diskFull(t *testing.T, nfiles, formBytes int) {
 	}
 	t.Cleanup(func() { exec.Command("umount", dir).Run() })
 	ctx := context.Background()
-	s, err := Open(ctx, dir, testKey, WithOrphanGrace(0))
+	// A reserve smaller than the disk, so that applications fit first.
+	s, err := Open(ctx, dir, testKey, WithOrphanGrace(0), WithHeadroom(128<<10))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,12 +62,15 @@ func diskFull(t *testing.T, nfiles, formBytes int) {
 	if failErr == nil {
 		t.Fatal("1 MiB never filled up")
 	}
+	if len(ok) == 0 {
+		t.Fatalf("not one application fitted: %v", failErr)
+	}
 	if !errors.Is(failErr, ErrDiskFull) {
 		t.Fatalf("Enqueue on a full disk = %v, want ErrDiskFull", failErr)
 	}
 	t.Logf("%d applications fitted; then: %v", len(ok), failErr)
 	s.Close()
-	s, err = Open(ctx, dir, testKey, WithOrphanGrace(0))
+	s, err = Open(ctx, dir, testKey, WithOrphanGrace(0), WithHeadroom(128<<10))
 	if err != nil {
 		t.Fatalf("re-open on a full disk: %v", err)
 	}

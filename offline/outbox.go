@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	kiosk "github.com/bianmin/kiosk"
@@ -25,15 +26,28 @@ import (
 var ErrNoneDue = kiosk.ErrNoneDue
 
 // NextDue returns the pending application whose next attempt is at or
-// before now, smallest total size first, or ErrNoneDue. The index
-// applications_due(total_size, next_attempt_at) over pending rows makes this
-// a walk from the smallest entry that stops at the first due one.
-func (s *Store) NextDue(ctx context.Context, now time.Time) (*kiosk.Application, error) {
+// before now, smallest total size first, or ErrNoneDue, leaving out the
+// instance IDs in skip (those the relay already tried in this pass). The
+// index applications_due(total_size, next_attempt_at) over pending rows makes
+// this a walk from the smallest entry that stops at the first due one. A
+// next attempt further ahead of now than any backoff sets (WithMaxRetryAhead)
+// was set under a wrong clock, later corrected: it counts as due, so that a
+// failure while the clock read a year ahead does not freeze the application
+// for a year.
+func (s *Store) NextDue(ctx context.Context, now time.Time, skip ...string) (*kiosk.Application, error) {
 	var id, state string
 	var payload []byte
-	err := s.r.QueryRowContext(ctx, `SELECT instance_id, payload, state FROM applications INDEXED BY applications_due
-		WHERE `+pendingSQL+` AND next_attempt_at <= ? ORDER BY total_size, next_attempt_at LIMIT 1`, now.UnixNano()).
-		Scan(&id, &payload, &state)
+	q := `SELECT instance_id, payload, state FROM applications INDEXED BY applications_due
+		WHERE ` + pendingSQL + ` AND (next_attempt_at <= ? OR next_attempt_at > ?)`
+	args := []any{now.UnixNano(), now.Add(s.maxRetryAhead).UnixNano()}
+	if len(skip) > 0 {
+		q += ` AND instance_id NOT IN (` + strings.Repeat("?,", len(skip)-1) + `?)`
+		for _, id := range skip {
+			args = append(args, id)
+		}
+	}
+	q += ` ORDER BY total_size, next_attempt_at LIMIT 1`
+	err := s.r.QueryRowContext(ctx, q, args...).Scan(&id, &payload, &state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("next due: %w", ErrNoneDue)
 	}
@@ -50,7 +64,7 @@ func (s *Store) NextDue(ctx context.Context, now time.Time) (*kiosk.Application,
 // MarkUploading moves a queued application to uploading; idempotent.
 func (s *Store) MarkUploading(ctx context.Context, instanceID string) error {
 	now := s.now()
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.syncTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE applications SET state = 'uploading', updated_at = ? WHERE instance_id = ? AND state = 'queued'`,
 			now.UnixNano(), instanceID)
 		if err != nil {
@@ -132,7 +146,7 @@ func (s *Store) UploadProgress(ctx context.Context, instanceID, attachmentID str
 
 // SetUploadProgress records the upload URL and acknowledged offset.
 func (s *Store) SetUploadProgress(ctx context.Context, instanceID, attachmentID, url string, offset int64) error {
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.syncTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE attachments SET upload_url = ?, upload_offset = ? WHERE instance_id = ? AND attachment_id = ?`,
 			url, offset, instanceID, attachmentID)
 		if err != nil {
@@ -154,7 +168,7 @@ func (s *Store) SetUploadProgress(ctx context.Context, instanceID, attachmentID,
 // is left alone.
 func (s *Store) MarkSubmitted(ctx context.Context, instanceID string, at time.Time) error {
 	now := s.now()
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.syncTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE applications SET state = 'submitted', updated_at = ?, next_attempt_at = 0, last_error = ''
 			WHERE instance_id = ? AND `+pendingSQL, now.UnixNano(), instanceID)
 		if err != nil {
@@ -184,7 +198,7 @@ func (s *Store) MarkFailed(ctx context.Context, instanceID string, lastErr strin
 		lastErr = lastErr[:MaxLastError]
 	}
 	now := s.now()
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.syncTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE applications SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?
 			WHERE instance_id = ? AND `+pendingSQL, lastErr, unixNano(next), now.UnixNano(), instanceID)
 		if err != nil {
@@ -219,7 +233,7 @@ func (s *Store) ApplyStatus(ctx context.Context, instanceID string, st kiosk.Sta
 		return fmt.Errorf("apply status: %w: state %q", ErrInvalid, st)
 	}
 	now := s.now()
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.syncTx(ctx, func(tx *sql.Tx) error {
 		var cur string
 		err := tx.QueryRowContext(ctx, `SELECT state FROM applications WHERE instance_id = ?`, instanceID).Scan(&cur)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -328,7 +342,7 @@ func (s *Store) PendingRatings(ctx context.Context, limit int) ([]kiosk.Rating, 
 
 // MarkRatingSent marks the rating of one application as sent. Idempotent.
 func (s *Store) MarkRatingSent(ctx context.Context, instanceID string) error {
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.syncTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE ratings SET sent = 1 WHERE instance_id = ?`, instanceID)
 		if err != nil {
 			return err
@@ -359,7 +373,7 @@ func (s *Store) Cursor(ctx context.Context, name string) (string, error) {
 
 // SetCursor stores a named position.
 func (s *Store) SetCursor(ctx context.Context, name, value string) error {
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.syncTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO cursors(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value`, name, value)
 		return err
 	})
@@ -376,7 +390,7 @@ const KeepCatalogs = 3
 // the newest KeepCatalogs versions are kept.
 func (s *Store) SaveCatalog(ctx context.Context, version int64, signed []byte) error {
 	now := s.now()
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.syncTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_versions(version, signed, saved_at) VALUES (?, ?, ?)
 			ON CONFLICT(version) DO UPDATE SET signed = excluded.signed, saved_at = excluded.saved_at`, version, signed, now.UnixNano()); err != nil {
 			return err

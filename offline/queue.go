@@ -109,6 +109,9 @@ func (s *Store) Enqueue(ctx context.Context, app *kiosk.Application, files map[s
 	for _, a := range app.Attachments {
 		total += a.Size
 	}
+	if err := s.roomFor(total); err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
 
 	paths, err := s.writeSealedFiles(app.InstanceID, app.Attachments, files)
 	if err != nil {
@@ -624,7 +627,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time, retention time.Duratio
 	}
 	var vs []victim
 	var paths []string
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.syncTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT instance_id, acceptance_no, item_code, state, created_at, final_at FROM applications
 			WHERE final_at > 0 AND final_at <= ? AND state IN ('accepted', 'rejected', 'completed')`, cutoff)
 		if err != nil {
@@ -677,6 +680,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time, retention time.Duratio
 		return 0, fmt.Errorf("purge: %w", dbErr(err))
 	}
 	s.removeFiles(paths) // after the commit; a crash here leaves orphans Open removes
+	s.ensureReserve()    // space freed: restore the headroom if it was used
 	if len(vs) > 0 {
 		s.log.Info("purged personal data", "count", len(vs))
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -54,6 +55,11 @@ type Store struct {
 	now         func() time.Time
 	log         *slog.Logger
 	orphanGrace time.Duration
+	headroom    int64 // size of the reserve file (headroom.go)
+	// maxRetryAhead: a next attempt further ahead than this is a wrong
+	// clock's and counts as due (NextDue).
+	maxRetryAhead time.Duration
+	reserveMu     sync.Mutex // allocating or releasing the reserve
 
 	// writeHook replaces (*os.File).Write in tests to inject faults.
 	writeHook func(f *os.File, b []byte) (int, error)
@@ -74,19 +80,29 @@ func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 // still in flight).
 func WithOrphanGrace(d time.Duration) Option { return func(s *Store) { s.orphanGrace = d } }
 
+// DefaultMaxRetryAhead bounds how far ahead a recorded next attempt may be
+// before NextDue takes it for a wrong clock's: above the relay's largest
+// backoff (10 minutes by default).
+const DefaultMaxRetryAhead = time.Hour
+
+// WithMaxRetryAhead sets DefaultMaxRetryAhead's bound.
+func WithMaxRetryAhead(d time.Duration) Option { return func(s *Store) { s.maxRetryAhead = d } }
+
 // Open opens (creating if needed) the store in dir: dir/kiosk.db and
 // dir/attachments/. It migrates the schema forward, refuses a schema newer
 // than the code, and removes sealed files left by an interrupted Enqueue.
 func Open(ctx context.Context, dir string, key Key, opts ...Option) (*Store, error) {
 	s := &Store{
-		dir:         dir,
-		attDir:      filepath.Join(dir, "attachments"),
-		key:         key,
-		blindKey:    key.derive("blind index v1"),
-		macKey:      key.derive("content mac v1"),
-		now:         time.Now,
-		log:         slog.New(slog.DiscardHandler),
-		orphanGrace: time.Minute,
+		dir:           dir,
+		attDir:        filepath.Join(dir, "attachments"),
+		key:           key,
+		blindKey:      key.derive("blind index v1"),
+		macKey:        key.derive("content mac v1"),
+		now:           time.Now,
+		log:           slog.New(slog.DiscardHandler),
+		orphanGrace:   time.Minute,
+		headroom:      DefaultHeadroom,
+		maxRetryAhead: DefaultMaxRetryAhead,
 	}
 	for _, o := range opts {
 		o(s)
@@ -146,6 +162,9 @@ func Open(ctx context.Context, dir string, key Key, opts ...Option) (*Store, err
 	if err := s.cleanOrphans(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if !s.ensureReserve() {
+		s.log.Warn("no room for the reserved headroom: new applications are refused until space is freed", "bytes", s.headroom)
 	}
 	return s, nil
 }

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -29,6 +30,9 @@ type fakeOutbox struct {
 	// onSubmitted, when set, is called inside MarkSubmitted (tests check
 	// that the platform really holds the application at that moment).
 	onSubmitted func(id string)
+	// writeErr, when set, may fail MarkSubmitted and MarkFailed ("submitted",
+	// "failed") as a full disk would.
+	writeErr func(op, id string) error
 }
 
 type fakeState struct {
@@ -138,11 +142,14 @@ func totalSize(a *kiosk.Application) int64 {
 	return n
 }
 
-func (f *fakeOutbox) NextDue(ctx context.Context, now time.Time) (*kiosk.Application, error) {
+func (f *fakeOutbox) NextDue(ctx context.Context, now time.Time, skip ...string) (*kiosk.Application, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var due []*fakeApp
 	for _, a := range f.st.Apps {
+		if slices.Contains(skip, a.App.InstanceID) {
+			continue
+		}
 		if (a.App.State == kiosk.StateQueued || a.App.State == kiosk.StateUploading) && !a.Next.After(now) {
 			due = append(due, a)
 		}
@@ -234,6 +241,11 @@ func (f *fakeOutbox) MarkSubmitted(ctx context.Context, id string, at time.Time)
 	if err != nil {
 		return err
 	}
+	if f.writeErr != nil {
+		if err := f.writeErr("submitted", id); err != nil {
+			return err
+		}
+	}
 	if f.onSubmitted != nil {
 		f.onSubmitted(id)
 	}
@@ -261,6 +273,11 @@ func (f *fakeOutbox) MarkFailed(ctx context.Context, id, lastErr string, next ti
 	a, err := f.app(id)
 	if err != nil {
 		return err
+	}
+	if f.writeErr != nil {
+		if err := f.writeErr("failed", id); err != nil {
+			return err
+		}
 	}
 	a.Attempts++
 	a.LastErr = lastErr

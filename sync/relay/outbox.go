@@ -24,8 +24,9 @@ var ErrNoneDue = kiosk.ErrNoneDue
 type Outbox interface {
 	// NextDue returns the queued or uploading application whose next attempt
 	// time is at or before now, smallest total size first among those due, or
-	// ErrNoneDue (wrapped) when none is. Attachments are listed, not read.
-	NextDue(ctx context.Context, now time.Time) (*kiosk.Application, error)
+	// ErrNoneDue (wrapped) when none is, never one whose instance ID is in
+	// skip. Attachments are listed, not read.
+	NextDue(ctx context.Context, now time.Time, skip ...string) (*kiosk.Application, error)
 	// MarkUploading moves a queued application to uploading. Idempotent.
 	MarkUploading(ctx context.Context, instanceID string) error
 	// OpenAttachment returns the decrypted bytes of one attachment.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -113,6 +114,7 @@ type Relay struct {
 	st       Status
 	progress map[string]Progress // key instance/attachment
 	attempts map[string]int      // failed attempts per instance since start
+	hold     map[string]hold     // failures the outbox could not record
 }
 
 // New makes a relay. logger nil discards.
@@ -122,7 +124,7 @@ func New(out Outbox, p Platform, cfg Config, logger *slog.Logger) *Relay {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Relay{out: out, p: p, cfg: cfg, log: logger, st: Status{Conn: Offline},
-		progress: map[string]Progress{}, attempts: map[string]int{}}
+		progress: map[string]Progress{}, attempts: map[string]int{}, hold: map[string]hold{}}
 }
 
 // Backoff is the delay before retry number attempt (1 for the first retry):
@@ -208,22 +210,25 @@ func (r *Relay) DrainOnce(ctx context.Context) error {
 	r.drain.Lock()
 	defer r.drain.Unlock()
 	var errs []error
-	seen := map[string]bool{}
+	// Each application is tried at most once per pass, and one whose failure
+	// could not even be recorded (a full disk) waits in memory: the others
+	// behind it are still tried.
+	tried := r.held(r.cfg.Now())
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		a, err := r.out.NextDue(ctx, r.cfg.Now())
+		a, err := r.out.NextDue(ctx, r.cfg.Now(), tried...)
 		if errors.Is(err, ErrNoneDue) {
 			break
 		}
 		if err != nil {
 			return fmt.Errorf("relay: next due: %w", err)
 		}
-		if seen[a.InstanceID] { // the outbox did not move it on: do not spin
+		if slices.Contains(tried, a.InstanceID) { // an outbox that ignores skip: do not spin
 			break
 		}
-		seen[a.InstanceID] = true
+		tried = append(tried, a.InstanceID)
 		r.setConn(Syncing)
 		if err := r.send(ctx, a); err != nil {
 			if ctx.Err() != nil {
@@ -272,10 +277,40 @@ func (r *Relay) fail(ctx context.Context, id string, err error) {
 	if len(msg) > 300 {
 		msg = msg[:300]
 	}
-	if merr := r.out.MarkFailed(ctx, id, msg, r.cfg.Now().Add(d)); merr != nil {
+	now := r.cfg.Now()
+	if merr := r.out.MarkFailed(ctx, id, msg, now.Add(d)); merr != nil {
 		r.log.Error("mark failed", "instance", id, "err", merr)
+		r.mu.Lock()
+		r.hold[id] = hold{from: now, until: now.Add(d)}
+		r.mu.Unlock()
+	} else {
+		r.mu.Lock()
+		delete(r.hold, id)
+		r.mu.Unlock()
 	}
 	r.log.Warn("send failed", "instance", id, "attempt", n, "retry_in", d.Round(time.Millisecond), "err", msg)
+}
+
+// hold keeps an application out of the drain in memory when its failure
+// could not be recorded in the outbox.
+type hold struct{ from, until time.Time }
+
+// held returns the instance IDs still held at now. A hold ends at its time,
+// or at once when the clock went back past the moment it was set (a
+// corrected clock must not keep an application waiting).
+func (r *Relay) held(now time.Time) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ids []string
+	for id, h := range r.hold {
+		if now.Before(h.from) || !now.Before(h.until) {
+			delete(r.hold, id)
+			continue
+		}
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 // send does one application: form, attachments, completion.
