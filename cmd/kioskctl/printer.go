@@ -145,7 +145,7 @@ func printerStatus(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *asJSON {
 		json.NewEncoder(stdout).Encode(st)
 	} else {
-		fmt.Fprintf(stdout, "state:   %s\nmessage: %s\n", st.State, st.Message)
+		fmt.Fprintf(stdout, "state:   %s\n", st.State)
 		if st.Detail != "" {
 			fmt.Fprintf(stdout, "detail:  %s\n", st.Detail)
 		}

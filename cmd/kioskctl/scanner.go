@@ -97,7 +97,7 @@ func scanExit(err error) error {
 	case errors.Is(err, scanner.ErrBusy), errors.Is(err, scanner.ErrCoverOpen):
 		code = exitScanBusy
 	}
-	return &exitError{code, fmt.Errorf("%w (%s: %s)", err, st, scanner.Message(st))}
+	return &exitError{code, fmt.Errorf("%w (state %s)", err, st)}
 }
 
 type listedScanner struct {
@@ -189,9 +189,9 @@ func scannerStatus(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(stdout).Encode(map[string]string{"state": string(st.State), "message": scanner.Message(st.State), "detail": st.Detail})
+		return json.NewEncoder(stdout).Encode(map[string]string{"state": string(st.State), "detail": st.Detail})
 	}
-	fmt.Fprintf(stdout, "%s\t%s\t%s\n", st.State, scanner.Message(st.State), st.Detail)
+	fmt.Fprintf(stdout, "%s\t%s\n", st.State, st.Detail)
 	return nil
 }
 

@@ -80,10 +80,10 @@ func TestScannerScanSANETest(t *testing.T) {
 	if n := pdfPages(t, out); n != "" && n != "3" {
 		t.Errorf("pdf has %s pages", n)
 	}
-	// The feeder is empty: exit 3 and the Chinese message.
+	// The feeder is empty: exit 3 and the state (texts are the UI's).
 	code, _, stderr = scanCmd(t, "scanner", "scan", "--backend", "sane", "--device", "test",
 		"--sane-arg=--read-return-value", "--sane-arg=SANE_STATUS_NO_DOCS", "--source", "feeder", "--dpi", "50", "--out", out)
-	if code != exitScanFeederEmpty || !strings.Contains(stderr, "进纸器") {
+	if code != exitScanFeederEmpty || !strings.Contains(stderr, "feeder_empty") {
 		t.Errorf("feeder empty: exit %d %q", code, stderr)
 	}
 }
@@ -98,7 +98,7 @@ func TestScannerScanESCLJam(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "jam.pdf")
 	code, _, stderr := scanCmd(t, "scanner", "scan", "--backend", "escl", "--device", base, "--source", "feeder", "--dpi", "75", "--out", out)
-	if code != exitScanJam || !strings.Contains(stderr, "卡纸") {
+	if code != exitScanJam || !strings.Contains(stderr, "state jam") {
 		t.Fatalf("exit %d %q", code, stderr)
 	}
 	// The page scanned before the jam is kept.

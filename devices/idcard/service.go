@@ -5,10 +5,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"sync"
 	"time"
 
 	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/devices/devloop"
 )
 
 // Opener opens the reader's stream. The Service calls it again after an
@@ -65,8 +65,7 @@ type Service struct {
 	log    *slog.Logger
 	events chan Event
 
-	mu    sync.Mutex
-	state kiosk.DeviceState
+	state *devloop.State
 }
 
 // NewService returns a Service; logger may be nil.
@@ -76,7 +75,7 @@ func NewService(open Opener, cfg ServiceConfig, logger *slog.Logger) *Service {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{open: open, cfg: cfg, log: logger.With("device", "idcard"),
-		events: make(chan Event, 16)}
+		events: make(chan Event, 16), state: devloop.NewState(devloop.StateConfig{Device: "idcard", Log: logger})}
 }
 
 // Events returns the event channel. The consumer must keep draining it:
@@ -84,29 +83,14 @@ func NewService(open Opener, cfg ServiceConfig, logger *slog.Logger) *Service {
 func (s *Service) Events() <-chan Event { return s.events }
 
 // State returns the current state.
-func (s *Service) State() kiosk.DeviceState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.state == "" {
-		return kiosk.DeviceDisconnected
-	}
-	return s.state
-}
+func (s *Service) State() kiosk.DeviceState { return s.state.Get().State }
 
+// emit records the state (a change is logged once, by devloop) and
+// publishes a change or a card read.
 func (s *Service) emit(ctx context.Context, ev Event) {
-	s.mu.Lock()
-	changed := s.state != ev.State
-	s.state = ev.State
-	s.mu.Unlock()
+	changed := s.state.SetState(ev.State, ev.Err)
 	if !changed && ev.Identity == nil {
 		return
-	}
-	if changed {
-		args := []any{"state", ev.State}
-		if ev.Err != nil {
-			args = append(args, "err", ev.Err.Error())
-		}
-		s.log.Info("idcard state", args...)
 	}
 	select {
 	case s.events <- ev:
@@ -115,43 +99,11 @@ func (s *Service) emit(ctx context.Context, ev Event) {
 }
 
 // Serve runs until ctx is done and returns ctx.Err(). It never returns on
-// device errors: it reports them and reopens with backoff.
+// device errors: it reports them and reopens with backoff (devloop.Run).
 func (s *Service) Serve(ctx context.Context) error {
-	backoff := s.cfg.MinBackoff
-	for ctx.Err() == nil {
-		rwc, err := s.open(ctx)
-		if err != nil {
-			s.emit(ctx, Event{State: kiosk.DeviceDisconnected, Err: err})
-			if !sleep(ctx, backoff) {
-				break
-			}
-			backoff = min(backoff*2, s.cfg.MaxBackoff)
-			continue
-		}
-		healthy := s.session(ctx, rwc)
-		rwc.Close()
-		if healthy {
-			backoff = s.cfg.MinBackoff
-		}
-		if ctx.Err() == nil {
-			if !sleep(ctx, backoff) {
-				break
-			}
-			backoff = min(backoff*2, s.cfg.MaxBackoff)
-		}
-	}
-	return ctx.Err()
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return devloop.Run(ctx, devloop.Loop{State: s.state, MinBackoff: s.cfg.MinBackoff, MaxBackoff: s.cfg.MaxBackoff,
+		Lost: func(err error) { s.emit(ctx, Event{State: kiosk.DeviceDisconnected, Err: err}) }},
+		s.open, func(ctx context.Context, rwc io.ReadWriteCloser) (bool, error) { return s.session(ctx, rwc), nil })
 }
 
 func (s *Service) cmdCtx(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {

@@ -1,6 +1,5 @@
 // Package printer is what the app sees of the receipt printer: the Printer
-// interface, the small set of printer states with their Chinese messages,
-// the receipt layouts for 58 and 80 mm paper, the ESC/POS-backed printer,
+// interface, the small set of printer states, the receipt layouts for 58 and 80 mm paper, the ESC/POS-backed printer,
 // the reprint spool and the Service that polls status and reopens the
 // transport after an unplug.
 //
@@ -14,6 +13,7 @@ import (
 	"fmt"
 
 	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/devices/devloop"
 	"github.com/bianmin/kiosk/devices/printer/escpos"
 )
 
@@ -27,12 +27,10 @@ type Printer interface {
 	Status(ctx context.Context) (Status, error)
 }
 
-// Status is a printer's summarised state.
-type Status struct {
-	State   kiosk.DeviceState `json:"state"`
-	Message string            `json:"message"`          // resident-facing Chinese text
-	Detail  string            `json:"detail,omitempty"` // technician-facing, e.g. raw status bytes
-}
+// Status is a printer's summarised state with a technician-facing detail
+// (e.g. the raw status bytes). Resident-facing text is the UI's
+// (app/screens/states.go), never the driver's.
+type Status = devloop.Status
 
 // Errors callers act on.
 var (
@@ -71,30 +69,9 @@ func CanPrint(s kiosk.DeviceState) bool {
 	return s == kiosk.DeviceReady || s == kiosk.DevicePaperLow || s == kiosk.DeviceBusy
 }
 
-// Message returns the resident-facing Chinese message of a printer state.
-func Message(s kiosk.DeviceState) string {
-	switch s {
-	case kiosk.DeviceReady:
-		return "打印机就绪"
-	case kiosk.DeviceBusy:
-		return "正在打印，请稍候"
-	case kiosk.DevicePaperLow:
-		return "打印纸即将用完，请联系工作人员更换"
-	case kiosk.DevicePaperOut:
-		return "打印机缺纸，暂时无法打印凭条，请联系工作人员"
-	case kiosk.DeviceCoverOpen:
-		return "打印机仓盖未关好，请联系工作人员"
-	case kiosk.DeviceJam:
-		return "打印机卡纸，请联系工作人员"
-	case kiosk.DeviceDisconnected:
-		return "打印机未连接，请联系工作人员"
-	}
-	return "打印机故障，请联系工作人员"
-}
-
-// newStatus builds a Status with its message.
+// newStatus builds a Status.
 func newStatus(s kiosk.DeviceState, detail string) Status {
-	return Status{State: s, Message: Message(s), Detail: detail}
+	return Status{State: s, Detail: detail}
 }
 
 // Summarise is the one place where raw ESC/POS status bits become a
@@ -116,9 +93,3 @@ func Summarise(s escpos.Status) Status {
 
 // Disconnected is the status of a printer that does not answer.
 func Disconnected(detail string) Status { return newStatus(kiosk.DeviceDisconnected, detail) }
-
-// DeviceStatus converts s for heartbeats; device is "printer" for the
-// receipt printer and "a4" for the CUPS printer.
-func (s Status) DeviceStatus(device string) kiosk.DeviceStatus {
-	return kiosk.DeviceStatus{Device: device, State: s.State, Detail: s.Detail}
-}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/devices/devloop"
 )
 
 // Opener opens the printer's transport: a serial port, /dev/usb/lp*, a
@@ -22,26 +23,29 @@ type ServiceConfig struct {
 	Printer Config
 	Poll    time.Duration // status poll interval; default 2 s
 	Retry   time.Duration // reopen interval while disconnected; default 2 s
-	Spool   *Spool        // where failed receipts go; nil gives a memory-only spool
-	Logger  *slog.Logger
+	// DisconnectHold debounces: the printer is shown disconnected only
+	// after it has not answered for this long (default 5 s; negative: at
+	// once). One missed status reply on a loaded machine is not an unplug.
+	DisconnectHold time.Duration
+	Now            func() time.Time // the debounce's clock; nil: time.Now
+	Spool          *Spool           // where failed receipts go; nil gives a memory-only spool
+	Logger         *slog.Logger
 }
 
 // Service owns the printer: it opens the transport, polls status, reopens
-// after an unplug, prints, and keeps receipts that failed for reprinting.
-// It implements Printer. Run Serve under the supervisor.
+// after an unplug (through devloop's one supervision loop), prints, and
+// keeps receipts that failed for reprinting. It implements Printer. Run
+// Serve under the supervisor.
 type Service struct {
 	open  Opener
 	cfg   ServiceConfig
 	log   *slog.Logger
 	spool *Spool
+	state *devloop.State
 
 	ioMu sync.Mutex // serialises use of conn
 	conn io.ReadWriteCloser
 	dev  *ESCPOS
-
-	mu    sync.Mutex
-	state Status
-	subs  map[chan Status]struct{}
 }
 
 var _ Printer = (*Service)(nil)
@@ -54,6 +58,9 @@ func NewService(open Opener, cfg ServiceConfig) *Service {
 	if cfg.Retry <= 0 {
 		cfg.Retry = 2 * time.Second
 	}
+	if cfg.DisconnectHold == 0 {
+		cfg.DisconnectHold = 5 * time.Second
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -61,53 +68,62 @@ func NewService(open Opener, cfg ServiceConfig) *Service {
 	if sp == nil {
 		sp, _ = OpenSpool("")
 	}
-	return &Service{
-		open: open, cfg: cfg, log: cfg.Logger.With("device", "printer"), spool: sp,
-		state: Disconnected("not opened yet"), subs: map[chan Status]struct{}{},
-	}
+	st := devloop.NewState(devloop.StateConfig{Device: "printer", Log: cfg.Logger, Now: cfg.Now,
+		Hold: map[kiosk.DeviceState]time.Duration{kiosk.DeviceDisconnected: max(cfg.DisconnectHold, 0)}})
+	return &Service{open: open, cfg: cfg, log: cfg.Logger.With("device", "printer"), spool: sp, state: st}
 }
 
 // Serve polls the printer until ctx ends, reopening the transport whenever
 // the printer stops answering. It returns ctx's error.
 func (s *Service) Serve(ctx context.Context) error {
-	defer s.closeConn()
-	for {
-		wait := s.cfg.Poll
-		if err := s.poll(ctx); err != nil {
-			wait = s.cfg.Retry
+	return devloop.Run(ctx, devloop.Loop{State: s.state, MinBackoff: s.cfg.Retry, MaxBackoff: s.cfg.Retry},
+		func(ctx context.Context) (io.ReadWriteCloser, error) {
+			c, err := s.open(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("open: %w", err)
+			}
+			return c, nil
+		}, s.session)
+}
+
+// session polls status on an open transport until the printer stops
+// answering (or Print finds it gone).
+func (s *Service) session(ctx context.Context, c io.ReadWriteCloser) (healthy bool, err error) {
+	s.ioMu.Lock()
+	s.conn, s.dev = c, NewESCPOS(c, s.cfg.Printer)
+	s.ioMu.Unlock()
+	defer func() {
+		s.ioMu.Lock()
+		if s.conn == c {
+			s.conn, s.dev = nil, nil
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
+		s.ioMu.Unlock()
+	}()
+	for {
+		if err := s.poll(ctx, c); err != nil {
+			return healthy, err
+		}
+		healthy = true
+		if !devloop.Sleep(ctx, s.cfg.Poll) {
+			return healthy, nil
 		}
 	}
 }
 
-// poll opens the transport if needed and queries status once.
-func (s *Service) poll(ctx context.Context) error {
+// poll queries status once; an error means the printer on c is gone.
+func (s *Service) poll(ctx context.Context, c io.ReadWriteCloser) error {
 	s.ioMu.Lock()
 	defer s.ioMu.Unlock()
-	if s.conn == nil {
-		c, err := s.open(ctx)
-		if err != nil {
-			s.setState(Disconnected("open: " + err.Error()))
-			return err
-		}
-		s.conn, s.dev = c, NewESCPOS(c, s.cfg.Printer)
+	if s.conn != c {
+		return ErrDisconnected // Print found it gone and closed it
 	}
 	st, err := s.dev.Status(ctx)
 	s.setState(st)
 	if err != nil && st.State == kiosk.DeviceDisconnected {
 		s.closeConnLocked()
+		return err
 	}
-	return err
-}
-
-func (s *Service) closeConn() {
-	s.ioMu.Lock()
-	defer s.ioMu.Unlock()
-	s.closeConnLocked()
+	return nil
 }
 
 func (s *Service) closeConnLocked() {
@@ -117,53 +133,15 @@ func (s *Service) closeConnLocked() {
 	}
 }
 
-// setState records st and, on a change of state, logs once and notifies
-// subscribers.
-func (s *Service) setState(st Status) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	changed := st.State != s.state.State
-	s.state = st
-	if !changed {
-		return
-	}
-	s.log.Info("printer state changed", "state", string(st.State), "detail", st.Detail)
-	for ch := range s.subs {
-		select {
-		case ch <- st:
-		default: // slow subscriber: drop the oldest, keep the newest
-			select {
-			case <-ch:
-			default:
-			}
-			select {
-			case ch <- st:
-			default:
-			}
-		}
-	}
-}
+// setState records st; a change is logged once and sent to subscribers.
+func (s *Service) setState(st Status) { s.state.Set(st) }
 
 // State returns the last known status without touching the printer.
-func (s *Service) State() Status {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.state
-}
+func (s *Service) State() Status { return s.state.Get() }
 
 // Subscribe returns a channel that receives every state change (the newest
 // is kept when the reader falls behind) and a function to unsubscribe.
-func (s *Service) Subscribe() (<-chan Status, func()) {
-	ch := make(chan Status, 4)
-	s.mu.Lock()
-	s.subs[ch] = struct{}{}
-	s.mu.Unlock()
-	return ch, func() {
-		s.mu.Lock()
-		delete(s.subs, ch)
-		s.mu.Unlock()
-	}
-}
+func (s *Service) Subscribe() (<-chan Status, func()) { return s.state.Subscribe() }
 
 // Status queries the printer now (or reports it disconnected).
 func (s *Service) Status(ctx context.Context) (Status, error) {
@@ -211,7 +189,7 @@ func (s *Service) print(ctx context.Context, r kiosk.Receipt) error {
 	s.ioMu.Lock()
 	defer s.ioMu.Unlock()
 	if s.dev == nil {
-		return &StateError{Status: s.State()}
+		return &StateError{Status: Disconnected("not open")}
 	}
 	err := s.dev.Print(ctx, r)
 	var se *StateError

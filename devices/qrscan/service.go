@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/devices/devloop"
 )
 
 // Event is a scanned payload (State ready, Payload and Kind set), a
@@ -28,8 +28,7 @@ type Service struct {
 	// Backoff bounds, default 200 ms to 5 s.
 	MinBackoff, MaxBackoff time.Duration
 
-	mu    sync.Mutex
-	state kiosk.DeviceState
+	state *devloop.State
 }
 
 // NewService returns a Service; logger may be nil.
@@ -38,30 +37,20 @@ func NewService(open Opener, logger *slog.Logger) *Service {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{open: open, log: logger.With("device", "qr"), events: make(chan Event, 16),
-		MinBackoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second}
+		MinBackoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second,
+		state: devloop.NewState(devloop.StateConfig{Device: "qr", Log: logger})}
 }
 
 // Events returns the event channel; keep draining it.
 func (s *Service) Events() <-chan Event { return s.events }
 
 // State returns the current state.
-func (s *Service) State() kiosk.DeviceState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.state == "" {
-		return kiosk.DeviceDisconnected
-	}
-	return s.state
-}
+func (s *Service) State() kiosk.DeviceState { return s.state.Get().State }
 
+// emit records the state (a change is logged once, by devloop) and
+// publishes a change, a payload or a rejected scan.
 func (s *Service) emit(ctx context.Context, ev Event) {
-	s.mu.Lock()
-	changed := s.state != ev.State
-	s.state = ev.State
-	s.mu.Unlock()
-	if changed {
-		s.log.Info("qr state", "state", ev.State)
-	}
+	changed := s.state.SetState(ev.State, ev.Err)
 	if !changed && ev.Payload == "" && ev.Err == nil {
 		return
 	}
@@ -71,41 +60,22 @@ func (s *Service) emit(ctx context.Context, ev Event) {
 	}
 }
 
-// Serve runs until ctx is done and returns ctx.Err().
+// Serve runs until ctx is done and returns ctx.Err(); the scanner is
+// reopened with backoff by devloop.Run.
 func (s *Service) Serve(ctx context.Context) error {
-	backoff := s.MinBackoff
-	for ctx.Err() == nil {
-		src, err := s.open(ctx)
-		if err != nil {
-			s.emit(ctx, Event{State: kiosk.DeviceDisconnected, Err: err})
-		} else {
-			backoff = s.MinBackoff
+	return devloop.Run(ctx, devloop.Loop{State: s.state, MinBackoff: s.MinBackoff, MaxBackoff: s.MaxBackoff,
+		Lost: func(err error) { s.emit(ctx, Event{State: kiosk.DeviceDisconnected, Err: err}) }},
+		s.open, func(ctx context.Context, src Source) (bool, error) {
 			s.emit(ctx, Event{State: kiosk.DeviceReady})
-			err = s.read(ctx, src)
-			if ctx.Err() == nil {
-				s.emit(ctx, Event{State: kiosk.DeviceDisconnected, Err: err})
-			}
-		}
-		t := time.NewTimer(backoff)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-		}
-		t.Stop()
-		backoff = min(backoff*2, s.MaxBackoff)
-	}
-	return ctx.Err()
+			return true, s.read(ctx, src)
+		})
 }
 
-// read delivers payloads until the source fails; a goroutine reads so that
-// ctx cancellation closes the source and unblocks it.
+// read delivers payloads until the source fails; ctx's end closes the
+// source to unblock Next.
 func (s *Service) read(ctx context.Context, src Source) error {
 	stop := context.AfterFunc(ctx, func() { src.Close() })
-	defer func() {
-		if stop() {
-			src.Close()
-		}
-	}()
+	defer stop() // devloop.Run closes src when read returns
 	for {
 		p, err := src.Next()
 		if ctx.Err() != nil {

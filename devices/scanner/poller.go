@@ -2,12 +2,19 @@ package scanner
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"time"
+
+	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/devices/devloop"
 )
 
 // Poller is a service that polls a scanner's status and reports changes:
-// run it under the supervisor with Serve. It logs state changes, not polls.
+// run it under the supervisor with Serve. It is built on devloop's one
+// supervision loop: a scanner that is not reachable is polled again with
+// backoff (Interval doubling up to four times Interval), and a change of
+// state is logged once.
 type Poller struct {
 	Scanner  Scanner
 	Interval time.Duration // 5 s when zero
@@ -15,42 +22,46 @@ type Poller struct {
 	Log      *slog.Logger  // may be nil
 }
 
+type nopCloser struct{}
+
+func (nopCloser) Close() error { return nil }
+
 // Serve polls until ctx is done and returns ctx.Err().
 func (p *Poller) Serve(ctx context.Context) error {
 	iv := p.Interval
 	if iv <= 0 {
 		iv = 5 * time.Second
 	}
-	log := p.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	st := devloop.NewState(devloop.StateConfig{Device: "scanner", Log: p.Log})
+	set := func(s Status) {
+		if st.Set(s) && p.OnChange != nil {
+			p.OnChange(s)
+		}
 	}
-	t := time.NewTicker(iv)
-	defer t.Stop()
-	var last Status
-	first := true
-	for {
-		pctx, cancel := context.WithTimeout(ctx, iv)
-		st, err := p.Scanner.Status(pctx)
-		cancel()
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil && st.State == "" {
-			st = Summarise(RawFromError(err))
-		}
-		if first || st.State != last.State {
-			log.Info("scanner state", "state", string(st.State), "detail", st.Detail)
-			if p.OnChange != nil {
-				p.OnChange(st)
+	// The scanner backends open per request, so there is nothing to open:
+	// a session is a run of polls until the scanner is unreachable.
+	open := func(context.Context) (io.Closer, error) { return nopCloser{}, nil }
+	use := func(ctx context.Context, _ io.Closer) (bool, error) {
+		healthy := false
+		for {
+			pctx, cancel := context.WithTimeout(ctx, iv)
+			s, err := p.Scanner.Status(pctx)
+			cancel()
+			if ctx.Err() != nil {
+				return healthy, nil
 			}
-			first = false
-		}
-		last = st
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
+			if err != nil && s.State == "" {
+				s = Summarise(RawFromError(err))
+			}
+			set(s)
+			if s.State == kiosk.DeviceDisconnected {
+				return healthy, nil
+			}
+			healthy = true
+			if !devloop.Sleep(ctx, iv) {
+				return healthy, nil
+			}
 		}
 	}
+	return devloop.Run(ctx, devloop.Loop{State: st, MinBackoff: iv, MaxBackoff: 4 * iv}, open, use)
 }

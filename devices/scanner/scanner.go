@@ -10,10 +10,10 @@ package scanner
 import (
 	"context"
 	"errors"
-	"fmt"
 	"image"
 
 	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/devices/devloop"
 )
 
 // Source is where the paper is: on the glass or in the document feeder.
@@ -99,10 +99,7 @@ func (c Caps) NearestDPI(want int) int {
 
 // Status is a scanner's summarised state plus a technician-facing detail
 // (never personal data).
-type Status struct {
-	State  kiosk.DeviceState `json:"state"`
-	Detail string            `json:"detail,omitempty"`
-}
+type Status = devloop.Status
 
 // Page is one scanned side of a sheet.
 type Page struct {
@@ -200,24 +197,3 @@ func RawFromError(err error) Raw {
 // nil and for a cancelled context).
 func StateOf(err error) kiosk.DeviceState { return Summarise(RawFromError(err)).State }
 
-// Message is the resident-facing Chinese text for a scanner state. The UI may
-// use its own translations; this is the default and what kioskctl prints.
-func Message(st kiosk.DeviceState) string {
-	switch st {
-	case kiosk.DeviceReady:
-		return "扫描仪就绪"
-	case kiosk.DeviceBusy:
-		return "扫描仪正忙，请稍候"
-	case kiosk.DeviceFeederEmpty:
-		return "进纸器中没有纸张，请放入材料"
-	case kiosk.DeviceJam:
-		return "扫描仪卡纸，请联系工作人员处理"
-	case kiosk.DeviceCoverOpen:
-		return "扫描仪盖板未关好，请合上盖板"
-	case kiosk.DeviceDisconnected:
-		return "扫描仪未连接，请联系工作人员"
-	case kiosk.DeviceError:
-		return "扫描仪故障，请联系工作人员"
-	}
-	return fmt.Sprintf("扫描仪状态：%s", st)
-}

@@ -43,7 +43,7 @@ import (
 	"github.com/bianmin/kiosk/devices/scanner/sane"
 	scansim "github.com/bianmin/kiosk/devices/scanner/sim"
 	"github.com/bianmin/kiosk/devices/scanner/v4l2"
-	"github.com/bianmin/kiosk/devices/serialport"
+	"github.com/bianmin/kiosk/devices/usbid"
 	"github.com/bianmin/kiosk/offline"
 	"github.com/bianmin/kiosk/sync/api"
 	"github.com/bianmin/kiosk/sync/catalogsig"
@@ -357,15 +357,16 @@ func (t *Terminal) startPrinter(ctx context.Context, cfg config.Config, dataDir 
 		}
 		t.Sims.Printer = p
 		t.closers = append(t.closers, p.Close)
-		open = serialOpener(path, 115200)
+		// The simulator's pty is opened like a real port, probe included.
+		open = printer.SerialOpener(path, cfg.Printer.Baud)
 	case config.BackendSerial:
-		open = serialOpener(cfg.Printer.Port, cfg.Printer.Baud)
+		open = printer.SerialOpener(cfg.Printer.Port, cfg.Printer.Baud)
 	case config.BackendUSBLP:
 		open = func(ctx context.Context) (io.ReadWriteCloser, error) {
 			return usblp.Open(ctx, usblp.Config{Path: cfg.Printer.LPPath})
 		}
 	case config.BackendUSB:
-		id, err := prusb.ParseID(cfg.Printer.USB)
+		id, err := usbid.Parse(cfg.Printer.USB)
 		if err != nil {
 			return fmt.Errorf("terminal: printer usb: %w", err)
 		}
@@ -394,12 +395,6 @@ func (t *Terminal) startPrinter(ctx context.Context, cfg config.Config, dataDir 
 	return nil
 }
 
-func serialOpener(path string, baud int) func(ctx context.Context) (io.ReadWriteCloser, error) {
-	return func(ctx context.Context) (io.ReadWriteCloser, error) {
-		return serialport.Open(serialport.Config{Path: path, Baud: baud, ReadTimeout: 100 * time.Millisecond})
-	}
-}
-
 func (t *Terminal) startReader(ctx context.Context, cfg config.Config, opt Options) error {
 	var open idcard.Opener
 	switch cfg.IDCard.Backend {
@@ -409,15 +404,16 @@ func (t *Terminal) startReader(ctx context.Context, cfg config.Config, opt Optio
 			return fmt.Errorf("terminal: reader simulator: %w", err)
 		}
 		t.Sims.Reader = r
-		open = serialOpener(path, 115200)
+		// The simulator's pty is opened like a real port, probe included.
+		open = idcard.SerialOpener(path, cfg.IDCard.Baud)
 	case config.BackendSerial:
 		open = idcard.SerialOpener(cfg.IDCard.Port, cfg.IDCard.Baud)
 	case config.BackendUSB:
-		vid, pid, err := parseVIDPID(cfg.IDCard.USB)
+		id, err := usbid.Parse(cfg.IDCard.USB)
 		if err != nil {
 			return fmt.Errorf("terminal: idcard usb: %w", err)
 		}
-		open = idusb.Opener(idusb.Config{VID: vid, PID: pid})
+		open = idusb.Opener(idusb.Config{VID: id.Vendor, PID: id.Product})
 	case config.BackendNone:
 		return nil
 	default:
@@ -426,25 +422,25 @@ func (t *Terminal) startReader(ctx context.Context, cfg config.Config, opt Optio
 	scfg := idcard.ServiceConfig{PollInterval: cfg.IDCard.PollInterval.Duration}
 	if opt.Fast {
 		scfg.PollInterval = 50 * time.Millisecond
-		cardOn := false // the last state was card_present
 	}
 	t.Reader = idcard.NewService(open, scfg, t.log)
 	t.sv.Go(ctx, "idcard", t.Reader)
 	t.sv.Go(ctx, "idcard-events", supervise.Func(func(ctx context.Context) error {
+		cardOn := false // the last state was card_present
 		for {
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
 			case ev := <-t.Reader.Events():
 				switch {
-				case ev.State == kiosk.DeviceReady && cardOn:
-					t.Session.CardRemoved() // the reader found no card where one was
 				case ev.Identity != nil:
-				cardOn = ev.State == kiosk.DeviceCardPresent
 					t.Session.CardRead(ev.Identity)
 				case ev.State == kiosk.DeviceError && ev.Err != nil:
 					t.Session.CardError("notice.card_failed")
+				case ev.State == kiosk.DeviceReady && cardOn:
+					t.Session.CardRemoved() // the reader found no card where one was
 				}
+				cardOn = ev.State == kiosk.DeviceCardPresent
 			}
 		}
 	}))
@@ -532,13 +528,4 @@ func (t *Terminal) Close() error {
 		errs = append(errs, t.closers[i]())
 	}
 	return errors.Join(errs...)
-}
-
-// parseVIDPID reads "0400:C35A".
-func parseVIDPID(s string) (vid, pid uint16, err error) {
-	var v, p uint32
-	if _, err := fmt.Sscanf(s, "%x:%x", &v, &p); err != nil || v > 0xffff || p > 0xffff {
-		return 0, 0, fmt.Errorf("%q is not VID:PID in hex", s)
-	}
-	return uint16(v), uint16(p), nil
 }

@@ -169,7 +169,7 @@ func MapState(state int, reasons []string) printer.Status {
 	default:
 		s = kiosk.DeviceDisconnected
 	}
-	return printer.Status{State: s, Message: printer.Message(s), Detail: detail}
+	return printer.Status{State: s, Detail: detail}
 }
 
 // PrintPDF submits a PDF as a Print-Job and returns the job id. It checks
