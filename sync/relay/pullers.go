@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/bianmin/kiosk/sync/api"
 	"github.com/bianmin/kiosk/sync/catalogsig"
@@ -107,14 +108,37 @@ func (r *Relay) SendHeartbeat(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("relay: depth: %w", err)
 	}
-	hb := api.Heartbeat{Terminal: r.cfg.Terminal, At: r.cfg.Now().UTC(), QueueDepth: depth, Versions: r.cfg.Versions}
+	sent := r.cfg.Now()
+	hb := api.Heartbeat{Terminal: r.cfg.Terminal, At: sent.UTC(), QueueDepth: depth, Versions: r.cfg.Versions}
 	if r.cfg.DeviceStates != nil {
 		hb.Devices = r.cfg.DeviceStates()
 	}
-	_, err = r.p.Heartbeat(ctx, hb)
+	res, err := r.p.Heartbeat(ctx, hb)
 	r.observe(err)
 	if err != nil {
 		return fmt.Errorf("relay: %w", err)
 	}
+	if res != nil && !res.ServerTime.IsZero() {
+		back := r.cfg.Now()
+		r.noteSkew(res.ServerTime.Sub(sent.Add(back.Sub(sent) / 2)))
+	}
 	return nil
+}
+
+// noteSkew records how far the platform's clock is ahead of ours (negative:
+// behind), measured against the middle of the heartbeat's round trip. A skew
+// beyond MaxClockSkew is logged once when it appears and once when it is
+// gone; Status carries it for the dock and kioskctl.
+func (r *Relay) noteSkew(skew time.Duration) {
+	bad := skew > r.cfg.MaxClockSkew || skew < -r.cfg.MaxClockSkew
+	r.mu.Lock()
+	was := r.st.ClockSkewed
+	r.st.ClockSkew, r.st.ClockSkewed = skew, bad
+	r.mu.Unlock()
+	switch {
+	case bad && !was:
+		r.log.Warn("local clock differs from the platform's", "skew", skew.Round(time.Second).String(), "limit", r.cfg.MaxClockSkew.String())
+	case !bad && was:
+		r.log.Info("local clock agrees with the platform's again", "skew", skew.Round(time.Millisecond).String())
+	}
 }

@@ -41,6 +41,7 @@ type Config struct {
 	StatusEvery    time.Duration     // status feed pull [1 min]
 	RatingsEvery   time.Duration     // ratings send [1 min]
 	HeartbeatEvery time.Duration     // heartbeat [5 min]
+	MaxClockSkew   time.Duration     // local clock vs the platform's beyond which Status reports a skew [2 min]
 	CatalogKey     ed25519.PublicKey // verifies the signed catalogue; nil: catalogue pulling off
 	Terminal       string            // station code + terminal number, for heartbeats
 	Versions       map[string]string // reported in heartbeats
@@ -64,6 +65,7 @@ func (c *Config) defaults() {
 	def(&c.StatusEvery, time.Minute)
 	def(&c.RatingsEvery, time.Minute)
 	def(&c.HeartbeatEvery, 5*time.Minute)
+	def(&c.MaxClockSkew, 2*time.Minute)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -91,6 +93,11 @@ type Status struct {
 	Failed      int        `json:"failed"`    // attempts failed since start
 	Progress    []Progress `json:"progress"`
 	Catalog     int64      `json:"catalog_version"`
+	// ClockSkew is the platform's clock minus ours at the last heartbeat;
+	// ClockSkewed is set while it exceeds Config.MaxClockSkew (acceptance
+	// numbers and times on receipts are then suspect).
+	ClockSkew   time.Duration `json:"clock_skew"`
+	ClockSkewed bool          `json:"clock_skewed,omitempty"`
 }
 
 // Progress is one attachment's upload progress.
