@@ -202,6 +202,20 @@ func cupsd(t *testing.T) (host, sock string) {
 			t.Skipf("cups or printer-driver-cups-pdf not installed: %v", err)
 		}
 	}
+	host, sock, _ = startCupsd(t, nil)
+	out, err := exec.Command("lpadmin", "-p", "PDF", "-v", "cups-pdf:/", "-E", "-P", "/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd").CombinedOutput()
+	if err != nil {
+		t.Fatalf("lpadmin: %v: %s", err, out)
+	}
+	return host, sock
+}
+
+// startCupsd starts a private cupsd (its own directories, a free port on
+// 127.0.0.1, a socket) with no queue; edit, if not nil, changes its
+// cupsd.conf before it starts. CUPS_SERVER points lpadmin and lp at it.
+// It returns the spool directory (RequestRoot) too.
+func startCupsd(t *testing.T, edit func(conf string)) (host, sock, spool string) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -248,6 +262,9 @@ DataDir /usr/share/cups
 `, dir)
 	os.WriteFile(filepath.Join(dir, "etc/cupsd.conf"), []byte(conf), 0o644)
 	os.WriteFile(filepath.Join(dir, "etc/cups-files.conf"), []byte(files), 0o644)
+	if edit != nil {
+		edit(filepath.Join(dir, "etc/cupsd.conf"))
+	}
 	cmd := exec.Command("/usr/sbin/cupsd", "-f", "-c", filepath.Join(dir, "etc/cupsd.conf"), "-s", filepath.Join(dir, "etc/cups-files.conf"))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -276,11 +293,7 @@ DataDir /usr/share/cups
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Setenv("CUPS_SERVER", sock)
-	out, err := exec.Command("lpadmin", "-p", "PDF", "-v", "cups-pdf:/", "-E", "-P", "/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd").CombinedOutput()
-	if err != nil {
-		t.Fatalf("lpadmin: %v: %s", err, out)
-	}
-	return host, sock
+	return host, sock, filepath.Join(dir, "spool")
 }
 
 // cupsPDFOut is where cups-pdf writes a user's PDFs (Out in
