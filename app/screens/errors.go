@@ -17,7 +17,7 @@ func (u *UI) errorText(err error) string {
 	case err == nil:
 		return ""
 	case errors.As(err, &dev):
-		return u.T("state." + string(dev.State))
+		return u.stateText(dev.Device, dev.State)
 	case errors.Is(err, kiosk.ErrRequired):
 		return u.T("field_error.required")
 	case errors.Is(err, kiosk.ErrIDLength):
@@ -53,7 +53,7 @@ func (u *UI) errorText(err error) string {
 	case errors.Is(err, session.ErrMaterialsIncomplete):
 		return u.T("materials.incomplete")
 	case errors.Is(err, context.DeadlineExceeded):
-		return u.T("state.disconnected")
+		return u.stateLabel(kiosk.DeviceDisconnected)
 	}
 	return u.T("field_error.other")
 }

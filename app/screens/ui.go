@@ -20,6 +20,7 @@ import (
 	fynetheme "fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	kiosk "github.com/bianmin/kiosk"
 	"github.com/bianmin/kiosk/app/i18n"
 	"github.com/bianmin/kiosk/app/session"
 	kiotheme "github.com/bianmin/kiosk/app/theme"
@@ -200,7 +201,7 @@ func (u *UI) statusLine(s session.Snapshot) fyne.CanvasObject {
 		parts = append(parts, u.T("app.offline"))
 	}
 	if st.Printer != "" && st.Printer != "ready" {
-		parts = append(parts, "🖨 "+u.T("state."+st.Printer))
+		parts = append(parts, "🖨 "+u.stateLabel(kiosk.DeviceState(st.Printer)))
 	}
 	if len(parts) == 0 {
 		return layout.NewSpacer()
