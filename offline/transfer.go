@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -39,8 +40,19 @@ var ErrTransfer = errors.New("bad transfer file")
 type TransferResult struct {
 	Applications int   `json:"applications"` // exported, or imported
 	Skipped      int   `json:"skipped"`      // import: instance already here
+	// Conflicts lists what Import could not take (an acceptance number or
+	// instance ID held here by another application); the rest was imported.
+	Conflicts []ImportConflict `json:"conflicts,omitempty"`
 	Attachments  int   `json:"attachments"`
 	Bytes        int64 `json:"bytes"` // attachment plaintext bytes
+}
+
+// ImportConflict is one application of a transfer file that Import left
+// out: no personal data, enough for the technician to find it.
+type ImportConflict struct {
+	InstanceID   string `json:"instance_id"`
+	AcceptanceNo string `json:"acceptance_no"`
+	Reason       string `json:"reason"`
 }
 
 type transferRecord struct {
@@ -139,14 +151,25 @@ func (s *Store) Export(ctx context.Context, w io.Writer, transferKey Key) (Trans
 // and no upload progress. Applications already here (same instance ID) are
 // skipped, so importing twice changes nothing. Each application is committed
 // on its own: a file cut short imports what came before the cut and then
-// returns ErrTransfer; importing the whole file afterwards completes it.
+// returns ErrTransfer; importing the whole file afterwards completes it. An
+// application whose acceptance number (or instance ID with other content) is
+// held here by another one is left out, listed in Conflicts and audited, and
+// the import goes on; the error then names each (ErrConflict). Every
+// acceptance number read advances this store's daily sequence past it, so
+// the replacement terminal never hands out a number the old one printed.
 func (s *Store) Import(ctx context.Context, r io.Reader, transferKey Key) (TransferResult, error) {
 	var res TransferResult
+	var conflicts []error
 	err := readTransfer(r, transferKey, func(fileID []byte, rec *transferRecord) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		app := rec.App
+		// The replacement numbers on from the old terminal's numbers, whether
+		// this application is new here, already here or in conflict.
+		if err := s.advanceSeq(ctx, app.AcceptanceNo); err != nil {
+			return err
+		}
 		if _, err := s.Summary(ctx, app.InstanceID); err == nil {
 			res.Skipped++
 			return nil
@@ -155,7 +178,13 @@ func (s *Store) Import(ctx context.Context, r io.Reader, transferKey Key) (Trans
 		}
 		app.State = ""
 		if err := s.Enqueue(ctx, app, rec.Files); err != nil {
-			return err
+			if !errors.Is(err, ErrConflict) {
+				return err
+			}
+			res.Conflicts = append(res.Conflicts, ImportConflict{InstanceID: app.InstanceID, AcceptanceNo: app.AcceptanceNo, Reason: err.Error()})
+			conflicts = append(conflicts, fmt.Errorf("%s (%s): %w", app.AcceptanceNo, app.InstanceID, err))
+			s.Audit(ctx, "import conflict", app.InstanceID, "file="+hex.EncodeToString(fileID))
+			return nil // the others still come in
 		}
 		res.Applications++
 		res.Attachments += len(app.Attachments)
@@ -167,7 +196,29 @@ func (s *Store) Import(ctx context.Context, r io.Reader, transferKey Key) (Trans
 	if err != nil {
 		return res, fmt.Errorf("import: %w", err)
 	}
+	if len(conflicts) > 0 {
+		return res, fmt.Errorf("import: %d not imported: %w", len(conflicts), errors.Join(conflicts...))
+	}
 	return res, nil
+}
+
+// advanceSeq moves the day's acceptance sequence past an imported acceptance
+// number, so that the next resident here never gets a number the old
+// terminal already printed. Numbers that do not parse are left alone.
+func (s *Store) advanceSeq(ctx context.Context, no string) error {
+	_, _, day, seq, ok := kiosk.ParseAcceptanceNo(no)
+	if !ok {
+		return nil
+	}
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO acceptance_seq(day, last) VALUES (?, ?)
+			ON CONFLICT(day) DO UPDATE SET last = max(last, excluded.last)`, day, seq)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("advance acceptance sequence: %w", dbErr(err))
+	}
+	return nil
 }
 
 // readTransfer parses and opens a transfer file, calling fn for each
