@@ -161,17 +161,39 @@ func (b *Builder) encodeRune(r rune) ([]byte, bool) {
 	if err != nil {
 		return nil, false
 	}
-	if len(e) == 4 && !b.p.GB18030Full {
+	if !b.p.GB18030Full && (len(e) == 4 || gb18030Only(e)) {
 		return nil, false
 	}
 	return e, true
 }
 
+// gb18030Only reports whether a two-byte GB18030 code is one that GBK
+// (CP936) firmware does not have: codes GB18030-2000 and -2005 assigned where
+// GBK has none or a private-use glyph. 0xA2E3 is €, which GBK firmware
+// prints as garbage or nothing (CP936's single-byte 0x80 for € is missing
+// from printer fonts as well).
+func gb18030Only(e []byte) bool {
+	if len(e) != 2 {
+		return false
+	}
+	c := uint16(e[0])<<8 | uint16(e[1])
+	switch {
+	case c == 0xA2E3, // €
+		c >= 0xA6D9 && c <= 0xA6DF, c == 0xA6EC, c == 0xA6ED, c == 0xA6F3, // vertical punctuation (2005)
+		c == 0xA8BC, c == 0xA8BF, // ḿ ǹ
+		c >= 0xA989 && c <= 0xA995, // ideographic description characters
+		c >= 0xFE50 && c <= 0xFEA0: // radicals and components, private use in GBK
+		return true
+	}
+	return false
+}
+
 // Text appends s encoded in GB18030. Control characters are dropped so that
 // data can never inject commands. A piece of text holding characters the
-// printer's font lacks (Private Use Area, or 4-byte GB18030 on GBK-only
-// firmware) is printed as an image of the text when the Builder has a Font,
-// else those characters become □.
+// printer's font lacks (Private Use Area, or 4-byte and GB18030-only
+// two-byte codes such as € on GBK firmware) is printed as an image of the
+// text when the Builder has a Font, else those characters become □ (€ becomes
+// EUR).
 func (b *Builder) Text(s string) *Builder {
 	var out []byte
 	bad := false
@@ -183,6 +205,10 @@ func (b *Builder) Text(s string) *Builder {
 		e, ok := b.encodeRune(r)
 		if !ok {
 			if r < 0x20 || r == 0x7F {
+				continue
+			}
+			if r == '€' && b.font == nil {
+				out = append(out, "EUR"...) // no font to draw it: the ISO code, never □ in an amount
 				continue
 			}
 			bad = true

@@ -53,6 +53,9 @@ func TestBuilderCommands(t *testing.T) {
 		{"control chars dropped", func(b *Builder) { b.Text("a\x1b@\x1dVb") }, []byte{'a', '@', 'V', 'b'}},
 		{"pua without font", func(b *Builder) { b.Text("张\ue000") }, []byte{0xD5, 0xC5, 0xA1, 0xF5}},
 		{"4-byte on GBK firmware", func(b *Builder) { b.Text("𠀀") }, []byte{0xA1, 0xF5}},
+		{"euro on GBK firmware without font", func(b *Builder) { b.Text("10€") }, []byte("10EUR")},
+		{"GB18030-only radical on GBK firmware", func(b *Builder) { b.Text("⿰") }, []byte{0xA1, 0xF5}},
+		{"yen and circled one stay native", func(b *Builder) { b.Text("￥①") }, []byte{0xA3, 0xA4, 0xA2, 0xD9}},
 		{"native qr", func(b *Builder) { b.QRNative("AB", 4) }, []byte{
 			0x1D, 0x28, 0x6B, 4, 0, 0x31, 0x41, 0x32, 0,
 			0x1D, 0x28, 0x6B, 3, 0, 0x31, 0x43, 4,
@@ -80,6 +83,26 @@ func TestBuilderCommands(t *testing.T) {
 				t.Errorf("got % x\nwant % x", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestEuroOnGBKFirmware: € (0xA2E3 exists only in GB18030) never reaches
+// GBK firmware as a character code: with a font the text is a raster
+// image, and on GB18030 firmware it is the native code.
+func TestEuroOnGBKFirmware(t *testing.T) {
+	font := testFont(t)
+	got, err := NewBuilder(Profile80, font).Text("合计 €12").Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(got, []byte{0x1D, 0x76, 0x30}) { // GS v 0: the whole piece of text as an image
+		t.Errorf("text with € on GBK firmware is not a raster image: % x", got[:min(len(got), 16)])
+	}
+	p := Profile80
+	p.GB18030Full = true
+	full, _ := NewBuilder(p, font).Text("€").Bytes()
+	if !bytes.Equal(full, []byte{0xA2, 0xE3}) {
+		t.Errorf("€ on GB18030 firmware: % x, want a2 e3", full)
 	}
 }
 
