@@ -180,7 +180,10 @@ func (s *Store) MarkSubmitted(ctx context.Context, instanceID string, at time.Ti
 			}
 			return nil // already synced
 		}
-		return auditTx(ctx, tx, now, "submitted", instanceID, "platform_at="+at.UTC().Format(time.RFC3339))
+		if err := auditTx(ctx, tx, now, "submitted", instanceID, "platform_at="+at.UTC().Format(time.RFC3339)); err != nil {
+			return err
+		}
+		return replayStatusTx(ctx, tx, now, instanceID)
 	})
 	if err != nil {
 		return fmt.Errorf("mark submitted: %w", dbErr(err))
@@ -221,11 +224,14 @@ func finalState(st kiosk.State) bool {
 }
 
 // ApplyStatus records a status event from the platform's feed and moves the
-// state when the life cycle allows it. An application still queued or
-// uploading here that the platform reports on is taken as delivered (the
-// platform has it; the relay's confirmation was lost) and moves too. An
-// event that the life cycle does not allow is recorded, and the state kept.
-// The note is sealed (it may name the resident).
+// state when the life cycle allows it. For an application still queued or
+// uploading here the event is recorded and the state kept: the relay goes on
+// sending what the platform may lack (its attachments) and completing it,
+// and MarkSubmitted then applies the events recorded meanwhile. (A platform
+// may decide on the form before every attachment arrived; taking such an
+// event for delivery would leave attachments unsent for ever.) An event that
+// the life cycle does not allow is recorded, and the state kept. The note is
+// sealed (it may name the resident).
 func (s *Store) ApplyStatus(ctx context.Context, instanceID string, st kiosk.State, at time.Time, note string) error {
 	switch st {
 	case kiosk.StateSubmitted, kiosk.StateAccepted, kiosk.StateRejected, kiosk.StateNeedsSupplement, kiosk.StateCompleted:
@@ -251,26 +257,63 @@ func (s *Store) ApplyStatus(ctx context.Context, instanceID string, st kiosk.Sta
 			return err
 		}
 		c := kiosk.State(cur)
-		move := c != st && (c.CanBecome(st) || ((c == kiosk.StateQueued || c == kiosk.StateUploading) && st != kiosk.StateSubmitted) ||
-			(c == kiosk.StateQueued && st == kiosk.StateSubmitted))
-		if !move {
+		if c == kiosk.StateQueued || c == kiosk.StateUploading {
+			return auditTx(ctx, tx, now, "status deferred", instanceID, fmt.Sprintf("%s while %s", st, c))
+		}
+		if c == st || !c.CanBecome(st) {
 			return nil
 		}
-		final := int64(0)
-		q := `UPDATE applications SET state = ?, updated_at = ?, next_attempt_at = 0, last_error = '' WHERE instance_id = ?`
-		args := []any{string(st), now.UnixNano(), instanceID}
-		if finalState(st) {
-			final = now.UnixNano()
-			q = `UPDATE applications SET state = ?, updated_at = ?, next_attempt_at = 0, last_error = '', final_at = ? WHERE instance_id = ?`
-			args = []any{string(st), now.UnixNano(), final, instanceID}
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return err
-		}
-		return auditTx(ctx, tx, now, "status", instanceID, fmt.Sprintf("%s->%s", c, st))
+		return moveTx(ctx, tx, now, instanceID, c, st)
 	})
 	if err != nil {
 		return fmt.Errorf("apply status: %w", dbErr(err))
+	}
+	return nil
+}
+
+// moveTx moves an application from state c to st (final states start the
+// retention clock) and audits it.
+func moveTx(ctx context.Context, tx *sql.Tx, now time.Time, instanceID string, c, st kiosk.State) error {
+	q := `UPDATE applications SET state = ?, updated_at = ?, next_attempt_at = 0, last_error = '' WHERE instance_id = ?`
+	args := []any{string(st), now.UnixNano(), instanceID}
+	if finalState(st) {
+		q = `UPDATE applications SET state = ?, updated_at = ?, next_attempt_at = 0, last_error = '', final_at = ? WHERE instance_id = ?`
+		args = []any{string(st), now.UnixNano(), now.UnixNano(), instanceID}
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return err
+	}
+	return auditTx(ctx, tx, now, "status", instanceID, fmt.Sprintf("%s->%s", c, st))
+}
+
+// replayStatusTx applies, in order, the status events recorded while the
+// application was still being sent (ApplyStatus deferred them).
+func replayStatusTx(ctx context.Context, tx *sql.Tx, now time.Time, instanceID string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT state FROM status_events WHERE instance_id = ? ORDER BY at, id`, instanceID)
+	if err != nil {
+		return err
+	}
+	var states []kiosk.State
+	for rows.Next() {
+		var st string
+		if err := rows.Scan(&st); err != nil {
+			rows.Close()
+			return err
+		}
+		states = append(states, kiosk.State(st))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	cur := kiosk.StateSubmitted
+	for _, st := range states {
+		if st != cur && cur.CanBecome(st) {
+			if err := moveTx(ctx, tx, now, instanceID, cur, st); err != nil {
+				return err
+			}
+			cur = st
+		}
 	}
 	return nil
 }

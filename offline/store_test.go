@@ -430,9 +430,21 @@ func TestOutboxLifeCycle(t *testing.T) {
 	if len(ev) != 3 || ev[0].Note != "请补充户口簿首页" {
 		t.Errorf("StatusEvents = %+v", ev)
 	}
-	// The platform reports on one we still think is queued: it has it.
+	// The platform reports on one we still think is queued: recorded, and
+	// it stays in the queue until the relay completes it (its attachments
+	// may not be there yet); then the recorded event applies.
 	if err := s.ApplyStatus(ctx, big.InstanceID, kiosk.StateAccepted, now, ""); err != nil {
 		t.Fatal(err)
+	}
+	if got, err := s.NextDue(ctx, now.Add(time.Hour)); err != nil || got.InstanceID != big.InstanceID {
+		t.Fatalf("after a status event while queued: NextDue = %v, %v; want it still due", got, err)
+	}
+	s.MarkUploading(ctx, big.InstanceID)
+	if err := s.MarkSubmitted(ctx, big.InstanceID, now); err != nil {
+		t.Fatal(err)
+	}
+	if g, _ := s.Get(ctx, big.InstanceID); g.State != kiosk.StateAccepted {
+		t.Errorf("after completion the recorded event did not apply: %s", g.State)
 	}
 	if _, err := s.NextDue(ctx, now.Add(time.Hour)); !errors.Is(err, ErrNoneDue) || !errors.Is(err, relay.ErrNoneDue) {
 		t.Errorf("NextDue on empty queue = %v, want relay.ErrNoneDue", err)
