@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	kiosk "github.com/bianmin/kiosk"
 )
@@ -32,12 +33,34 @@ const typeOffset = 248
 // field is one text-block field: byte offset and byte length.
 type field struct{ off, n int }
 
+// getRaw decodes a field as UCS-2 (GA 467): one character per 16-bit unit.
+// A card cannot carry characters outside the Basic Multilingual Plane (rare
+// name characters come as Private Use Area code points), so a surrogate
+// unit never comes from a real reader: it decodes to U+FFFD here and
+// checkUCS2 rejects the block.
 func getRaw(t []byte, f field) string {
-	u := make([]uint16, f.n/2)
-	for i := range u {
-		u[i] = binary.LittleEndian.Uint16(t[f.off+2*i:])
+	r := make([]rune, f.n/2)
+	for i := range r {
+		c := rune(binary.LittleEndian.Uint16(t[f.off+2*i:]))
+		if utf16.IsSurrogate(c) {
+			c = utf8.RuneError
+		}
+		r[i] = c
 	}
-	return string(utf16.Decode(u))
+	return string(r)
+}
+
+// checkUCS2 fails with ErrBadField when one of the fields holds a UTF-16
+// surrogate unit, which UCS-2 has not: what parses then always re-encodes.
+func checkUCS2(t []byte, fs ...field) error {
+	for _, f := range fs {
+		for i := 0; i < f.n/2; i++ {
+			if utf16.IsSurrogate(rune(binary.LittleEndian.Uint16(t[f.off+2*i:]))) {
+				return fmt.Errorf("surrogate at byte %d, not UCS-2: %w", f.off+2*i, ErrBadField)
+			}
+		}
+	}
+	return nil
 }
 
 // get decodes a field and trims trailing spaces only (foreign names hold
@@ -47,7 +70,13 @@ func get(t []byte, f field) string {
 }
 
 func put(t []byte, f field, s string) error {
-	u := utf16.Encode([]rune(s))
+	u := make([]uint16, 0, len(s))
+	for _, r := range s {
+		if r > 0xFFFF {
+			return fmt.Errorf("%q outside UCS-2: %w", r, ErrBadField)
+		}
+		u = append(u, uint16(r))
+	}
 	if len(u)*2 > f.n {
 		return fmt.Errorf("%q in %d bytes: %w", s, f.n, ErrFieldTooLong)
 	}
@@ -116,6 +145,20 @@ func ParseText(text []byte) (*kiosk.Identity, error) {
 	}
 	id := &kiosk.Identity{CardType: ct, Source: kiosk.SourceCard}
 	var from, to, birth field
+	var used []field
+	switch ct {
+	case kiosk.CardResident:
+		used = []field{rName, rSex, rEth, rBirth, rAddr, rID, rAuth, rFrom, rTo}
+	case kiosk.CardHKMOTW:
+		used = []field{rName, rSex, rEth, rBirth, rAddr, rID, rAuth, rFrom, rTo, jPass, jCount}
+	case kiosk.CardForeignOld:
+		used = []field{iNameEN, iSex, iID, iNat, iName, iBirth, iAuth, rFrom, rTo}
+	case kiosk.CardForeign2023:
+		used = []field{yName, ySex, yCount, yBirth, yEN1, yID, yEN2, yNat, rFrom, rTo}
+	}
+	if err := checkUCS2(text, used...); err != nil {
+		return nil, fmt.Errorf("parse text: %w", err)
+	}
 	switch ct {
 	case kiosk.CardResident, kiosk.CardHKMOTW:
 		id.Name, id.SexCode, id.EthnicityCode = get(text, rName), get(text, rSex), get(text, rEth)
