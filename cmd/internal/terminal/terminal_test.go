@@ -169,7 +169,7 @@ func TestOfflineThenOnline(t *testing.T) {
 		}
 	}
 	if code == "" {
-		t.Skip("no item without required scans in the catalogue")
+		t.Fatal("no kiosk item without required scans in the catalogue: this test needs one")
 	}
 	_ = s.ChooseItem(code)
 	s.StartForm()
@@ -192,9 +192,14 @@ func TestOfflineThenOnline(t *testing.T) {
 	s.Submit()
 	waitFor(t, "receipt", 30*time.Second, func() bool { return s.Snapshot().Screen == session.ScreenDone })
 	no := s.Snapshot().Receipt.AcceptanceNo
-	time.Sleep(500 * time.Millisecond)
-	if sum, _ := term.Store.FindByAcceptanceNo(context.Background(), no); sum.State.Synced() {
-		t.Fatal("synced through a cut link")
+	// Not synced through the cut link: wait until the relay has tried it
+	// (and failed), then look; no sleep that a slow machine outruns.
+	waitFor(t, "an attempt through the cut link", 30*time.Second, func() bool {
+		sum, err := term.Store.FindByAcceptanceNo(context.Background(), no)
+		return err == nil && (sum.Attempts > 0 || sum.State.Synced())
+	})
+	if sum, _ := term.Store.FindByAcceptanceNo(context.Background(), no); sum.State.Synced() || sum.LastError == "" {
+		t.Fatalf("through a cut link: state %s, last error %q", sum.State, sum.LastError)
 	}
 	term.Sims.Net.Set(true)
 	waitFor(t, "sync after the link returns", 30*time.Second, func() bool {
