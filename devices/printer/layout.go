@@ -13,53 +13,12 @@ import (
 var PrintZone = time.FixedZone("CST", 8*3600)
 
 // Wrap breaks s into lines of at most cols display columns (CJK = 2,
-// ASCII = 1). Existing newlines are kept. Closing punctuation never starts
-// a line: the character before it moves down with it.
+// ASCII = 1) with the kiosk's one line breaker (kiosk.BreakLines: Chinese
+// line-breaking rules, numbers and codes kept whole). Existing newlines are
+// kept.
 func Wrap(s string, cols int) []string {
-	if cols < 4 {
-		cols = 4
-	}
-	var out []string
-	for _, para := range strings.Split(s, "\n") {
-		var line []rune
-		w := 0
-		for _, r := range para {
-			rw := escpos.DisplayWidth(string(r))
-			if w+rw > cols && len(line) > 0 {
-				var carry []rune
-				switch {
-				case strings.ContainsRune(closing, r) && len(line) > 1:
-					carry = []rune{line[len(line)-1]}
-				case wordRune(r):
-					// keep numbers, dates and codes whole when they fit on a line
-					k := len(line)
-					for k > 0 && wordRune(line[k-1]) {
-						k--
-					}
-					if k > 0 {
-						carry = append([]rune(nil), line[k:]...)
-					}
-				}
-				line = line[:len(line)-len(carry)]
-				out = append(out, string(line))
-				line = append(line[:0:0], carry...)
-				w = escpos.DisplayWidth(string(carry))
-			}
-			line = append(line, r)
-			w += rw
-		}
-		out = append(out, string(line))
-	}
-	return out
+	return kiosk.WrapColumns(s, max(cols, 4), escpos.DisplayWidth)
 }
-
-// wordRune is a rune of a number, date or code that should not be split.
-func wordRune(r rune) bool {
-	return r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || strings.ContainsRune("-_.:/*#", r)
-}
-
-// closing is punctuation that must not start a line.
-const closing = "，。、；：！？）》」』】,.;:!?)"
 
 // Encode lays receipt r out for profile p and returns the ESC/POS bytes.
 // font (may be nil) is used for characters the printer cannot print.
