@@ -105,3 +105,48 @@ func TestChunkTooLargeIsConfiguration(t *testing.T) {
 		})
 	}
 }
+
+// TestTusAnswersCheckedAndLocations: a tus answer without Tus-Resumable (a
+// captive portal, a proxy page) is not the platform; a Location may be
+// relative (resolved against the request, kept below the prefix) but never
+// on another host or outside the tus endpoint.
+func TestTusAnswersCheckedAndLocations(t *testing.T) {
+	for _, tc := range []struct {
+		name, loc string
+		tusHdr    bool
+		wantPath  string
+		wantErr   error
+	}{
+		{"relative location", "/gw/v1/uploads/abc", true, "/v1/uploads/abc", nil},
+		{"relative to the endpoint", "abc", true, "/v1/uploads/abc", nil},
+		{"other host", "http://203.0.113.9/gw/v1/uploads/abc", true, "", client.ErrNotPlatform},
+		{"outside the prefix", "/v1/uploads/abc", true, "", client.ErrNotPlatform},
+		{"captive portal", "/gw/v1/uploads/abc", false, "", client.ErrNotPlatform},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.tusHdr {
+					w.Header().Set("Tus-Resumable", "1.0.0")
+				}
+				w.Header().Set("Location", tc.loc)
+				w.WriteHeader(http.StatusCreated)
+			}))
+			defer hs.Close()
+			cl, err := client.New(client.Config{BaseURL: hs.URL + "/gw", AllowInsecureLoopback: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := testApp(10)
+			p, err := cl.CreateUpload(context.Background(), a.InstanceID, a.Attachments[0])
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("got %q, %v; want %v", p, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || p != tc.wantPath {
+				t.Fatalf("got %q, %v; want %q", p, err, tc.wantPath)
+			}
+		})
+	}
+}

@@ -67,6 +67,18 @@ func TestTusExtensionsAdvertisedAreImplemented(t *testing.T) {
 	if r := doReq(t, http.MethodPost, hs.URL+api.PathUploads, tusHdr(map[string]string{"Upload-Defer-Length": "1", "Upload-Metadata": meta(a)}), nil); r.StatusCode == http.StatusCreated {
 		t.Errorf("deferred-length creation accepted")
 	}
+	// Termination, as advertised: DELETE ends an upload, HEAD then says 404.
+	r = doReq(t, http.MethodPost, hs.URL+api.PathUploads, tusHdr(map[string]string{"Upload-Length": "5", "Upload-Metadata": meta(a)}), nil)
+	loc := r.Header.Get("Location")
+	if r.StatusCode != http.StatusCreated || loc == "" {
+		t.Fatalf("create: %d", r.StatusCode)
+	}
+	if r := doReq(t, http.MethodDelete, loc, tusHdr(nil), nil); r.StatusCode != http.StatusNoContent || r.Header.Get("Tus-Resumable") == "" {
+		t.Errorf("DELETE: %d", r.StatusCode)
+	}
+	if r := doReq(t, http.MethodHead, loc, tusHdr(nil), nil); r.StatusCode != http.StatusNotFound && r.StatusCode != http.StatusGone {
+		t.Errorf("HEAD after DELETE: %d, want 404 or 410", r.StatusCode)
+	}
 }
 
 // TestTusChecksums: sha1 and sha256 on PATCH and on creation-with-upload;
