@@ -7,7 +7,7 @@ export CGO_ENABLED := 1
 BUILD := build
 DISPLAY_NUM ?= :99
 
-.PHONY: all deps build run test test-short vet bench fuzz soak screenshots deb clean
+.PHONY: all deps build run test test-short vet bench fuzz soak screenshots e2e deb clean
 
 all: build
 
@@ -50,6 +50,12 @@ soak: deps
 
 screenshots: build
 	@packaging/scripts/screenshots.sh
+
+# Human-speed end-to-end tests: the real kiosk under Xvfb driven only by X
+# input events (xdotool); one line "e2e: N flows, T taps, L lost";
+# screenshots of every step in build/e2e/.
+e2e: deps
+	@packaging/scripts/e2e.sh
 
 # A Debian package of the appliance: binaries, systemd unit, udev rules.
 deb: deps

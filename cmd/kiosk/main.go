@@ -98,6 +98,9 @@ func run(cfg config.Config, log *slog.Logger, showDock bool, tour string, firstF
 		w.SetFullScreen(true)
 	}
 	ui := screens.New(w, term.Session, uiOptions(cfg, term, speaker))
+	if err := startTestHooks(ctx, term, w, log); err != nil { // make e2e only
+		return err
+	}
 	if showDock && cfg.Simulated() {
 		newDock(term, cfg.UI.Language).Show(a)
 	}
