@@ -491,7 +491,8 @@ func (t *Terminal) scanner(cfg config.Config) (scanner.Scanner, error) {
 	case config.BackendESCL:
 		return escl.New(cfg.Scanner.Device, escl.WithLogger(t.log))
 	case config.BackendSANE:
-		return sane.New(sane.Config{Device: cfg.Scanner.Device, Log: t.log}), nil
+		// Pages go to a private directory under the store, never /tmp.
+		return sane.New(sane.Config{Device: cfg.Scanner.Device, ScanDir: filepath.Join(t.Store.Dir(), "scans"), Log: t.log}), nil
 	case config.BackendV4L2:
 		return v4l2.New(v4l2.Config{Device: cfg.Scanner.Device, Log: t.log}), nil
 	case config.BackendNone:

@@ -127,6 +127,7 @@ type Scanner struct {
 	log     *slog.Logger
 
 	jobTimeout time.Duration
+	scanDir    string // private parent of the per-scan directories
 
 	mu   sync.Mutex
 	opts map[string]Option
@@ -143,7 +144,13 @@ type Config struct {
 	// JobTimeout bounds one scanimage run: a driver that stops answering
 	// must not hang the kiosk. Three minutes when zero.
 	JobTimeout time.Duration
-	Log        *slog.Logger
+	// ScanDir is the private directory (created 0700) under which each scan
+	// writes its pages: the terminal puts it under the store's directory.
+	// Pages are a resident's documents: they never go to /tmp, and what a
+	// crash left is removed when New runs. Empty: $XDG_RUNTIME_DIR/bianmin-
+	// kiosk-scans, else the user's cache directory.
+	ScanDir string
+	Log     *slog.Logger
 }
 
 // ErrHung is returned when scanimage did not finish within JobTimeout and
@@ -161,7 +168,44 @@ func New(c Config) *Scanner {
 	if c.JobTimeout <= 0 {
 		c.JobTimeout = 3 * time.Minute
 	}
-	return &Scanner{device: c.Device, command: c.Command, extra: c.ExtraArgs, log: c.Log, jobTimeout: c.JobTimeout}
+	if c.ScanDir == "" {
+		c.ScanDir = defaultScanDir()
+	}
+	cleanScanDir(c.ScanDir, c.Log)
+	return &Scanner{device: c.Device, command: c.Command, extra: c.ExtraArgs, log: c.Log, jobTimeout: c.JobTimeout, scanDir: c.ScanDir}
+}
+
+func defaultScanDir() string {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return filepath.Join(d, "bianmin-kiosk-scans")
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "bianmin-kiosk", "scans")
+	}
+	return filepath.Join(".", "scans")
+}
+
+// cleanScanDir makes dir private (0700) and removes what earlier scans left
+// in it (a crash between writing and reading the pages).
+func cleanScanDir(dir string, log *slog.Logger) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		log.Warn("sane: scan directory", "err", err)
+		return
+	}
+	os.Chmod(dir, 0o700)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	removed := 0
+	for _, e := range ents {
+		if os.RemoveAll(filepath.Join(dir, e.Name())) == nil {
+			removed++
+		}
+	}
+	if removed > 0 {
+		log.Info("sane: removed pages left by an interrupted scan", "entries", removed)
+	}
 }
 
 // run runs scanimage with args; a failure is mapped through MapError.
@@ -407,14 +451,18 @@ func (s *Scanner) Args(o map[string]Option, st scanner.Settings, dir string) ([]
 	return args, nil
 }
 
-// Scan runs scanimage into a temporary directory and decodes the pages.
+// Scan runs scanimage into a fresh directory under ScanDir (removed when it
+// returns) and decodes the pages.
 func (s *Scanner) Scan(ctx context.Context, st scanner.Settings) ([]scanner.Page, error) {
 	st = st.WithDefaults()
 	o, err := s.options(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sane scan: %w", err)
 	}
-	dir, err := os.MkdirTemp("", "kiosk-scan-")
+	if err := os.MkdirAll(s.scanDir, 0o700); err != nil {
+		return nil, fmt.Errorf("sane scan: %w", err)
+	}
+	dir, err := os.MkdirTemp(s.scanDir, "job-")
 	if err != nil {
 		return nil, fmt.Errorf("sane scan: %w", err)
 	}
