@@ -106,6 +106,9 @@ type listedScanner struct {
 	Model   string        `json:"model,omitempty"`
 	Caps    *scanner.Caps `json:"caps,omitempty"`
 	Error   string        `json:"error,omitempty"`
+	AlsoAs  []string      `json:"also_as,omitempty"` // the same scanner's SANE device names (sane-airscan, escl)
+
+	saneType string // scanimage's type field (sane-airscan: "ip=ADDR")
 }
 
 func scannerList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -144,8 +147,9 @@ func scannerList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			fmt.Fprintf(stderr, "sane: %v\n", err)
 		}
 		for _, d := range devs {
-			out = append(out, listedScanner{Backend: "sane", Device: d.Name, Model: strings.TrimSpace(d.Vendor + " " + d.Model)})
+			out = append(out, listedScanner{Backend: "sane", Device: d.Name, Model: strings.TrimSpace(d.Vendor + " " + d.Model), saneType: d.Type})
 		}
+		out = dedupSANE(ctx, out)
 	}
 	for _, v := range v4l2.List() {
 		out = append(out, listedScanner{Backend: "v4l2", Device: v})
@@ -165,6 +169,9 @@ func scannerList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		if l.Error != "" {
 			fmt.Fprintf(stdout, " error: %s", l.Error)
+		}
+		if len(l.AlsoAs) > 0 {
+			fmt.Fprintf(stdout, " (also SANE %s)", strings.Join(l.AlsoAs, ", "))
 		}
 		fmt.Fprintln(stdout)
 	}
