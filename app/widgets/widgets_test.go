@@ -27,6 +27,7 @@ var update = flag.Bool("update", false, "rewrite the golden images in testdata/"
 // assertGolden compares a capture of w with testdata/name, rewriting it with -update.
 func assertGolden(t *testing.T, name string, w fyne.Window) {
 	t.Helper()
+	requireKioskTheme(t)
 	img := w.Canvas().Capture()
 	if *update {
 		var b bytes.Buffer
@@ -59,7 +60,7 @@ func TestNumericPad(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			test.NewTempApp(t)
+			newKioskApp(t)
 			target := &StringTarget{}
 			var changes []string
 			p := NewNumericPad(target, tt.maxLen, tt.allowX, fyne.Size{})
@@ -79,7 +80,7 @@ func TestNumericPad(t *testing.T) {
 }
 
 func TestNumericPadConfirmAndEntry(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	e := widget.NewEntry()
 	e.SetText("13")
 	p := NewNumericPad(EntryTarget(e), 11, false, fyne.Size{})
@@ -96,7 +97,7 @@ func TestNumericPadConfirmAndEntry(t *testing.T) {
 }
 
 func TestNumericPadKeySize(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	p := NewNumericPad(nil, 18, true, fyne.Size{})
 	w := test.NewTempWindow(t, p)
 	w.Resize(p.MinSize())
@@ -108,7 +109,7 @@ func TestNumericPadKeySize(t *testing.T) {
 }
 
 func TestNumericPadGolden(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	p := NewNumericPad(nil, 18, true, fyne.Size{})
 	w := test.NewTempWindow(t, p)
 	w.Resize(fyne.NewSize(300, 520))
@@ -116,7 +117,7 @@ func TestNumericPadGolden(t *testing.T) {
 }
 
 func TestPinyinKeyboard(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	target := &StringTarget{}
 	k := NewPinyinKeyboard(target, 0, fyne.Size{})
 	var confirmed string
@@ -171,7 +172,7 @@ func TestPinyinKeyboard(t *testing.T) {
 }
 
 func TestPinyinKeyboardMaxLen(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	target := &StringTarget{}
 	k := NewPinyinKeyboard(target, 2, fyne.Size{})
 	test.NewTempWindow(t, k)
@@ -185,7 +186,7 @@ func TestPinyinKeyboardMaxLen(t *testing.T) {
 }
 
 func TestPinyinKeyboardGolden(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	k := NewPinyinKeyboard(nil, 0, fyne.Size{})
 	w := test.NewTempWindow(t, k)
 	w.Resize(fyne.NewSize(900, 560))
@@ -237,7 +238,7 @@ func line(x0, y0, x1, y1 float32) []fyne.Position {
 }
 
 func TestHandwritingPad(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	rec := &fakeRecognizer{}
 	target := &StringTarget{Value: "张"}
 	p := NewHandwritingPad(target, rec, 300)
@@ -290,7 +291,7 @@ func TestHandwritingPad(t *testing.T) {
 }
 
 func TestHandwritingPadDragOnCanvas(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	rec := &fakeRecognizer{}
 	p := NewHandwritingPad(nil, rec, 300)
 	w := test.NewTempWindow(t, p)
@@ -313,7 +314,7 @@ func TestHandwritingPadWithZinnia(t *testing.T) {
 		t.Fatalf("zinnia: %v", err)
 	}
 	defer rec.Close()
-	test.NewTempApp(t)
+	newKioskApp(t)
 	target := &StringTarget{}
 	p := NewHandwritingPad(target, rec, 300)
 	w := test.NewTempWindow(t, p)
@@ -330,7 +331,7 @@ func TestHandwritingPadWithZinnia(t *testing.T) {
 }
 
 func TestHandwritingPadGolden(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	p := NewHandwritingPad(nil, &fakeRecognizer{}, 300)
 	w := test.NewTempWindow(t, p)
 	w.Resize(fyne.NewSize(700, 560))
@@ -340,7 +341,7 @@ func TestHandwritingPadGolden(t *testing.T) {
 }
 
 func TestSignaturePad(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	s := NewSignaturePad(fyne.NewSize(300, 150))
 	changes := 0
 	s.OnChanged = func() { changes++ }
@@ -406,7 +407,7 @@ func isDark(img image.Image, x, y int) bool {
 }
 
 func TestSignaturePadGolden(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	s := NewSignaturePad(fyne.NewSize(300, 150))
 	w := test.NewTempWindow(t, s)
 	w.Resize(fyne.NewSize(320, 260))
@@ -416,7 +417,7 @@ func TestSignaturePadGolden(t *testing.T) {
 }
 
 func TestPager(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	items := []string{"a", "b", "c", "d", "e", "f", "g"}
 	var pages []int
 	p := NewPager(items, 3, func(s string) fyne.CanvasObject { return widget.NewLabel(s) })
@@ -452,7 +453,7 @@ func TestPager(t *testing.T) {
 }
 
 func TestPagerGolden(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	p := NewPager([]string{"1", "2", "3", "4", "5"}, 2, func(s string) fyne.CanvasObject { return widget.NewLabel("item " + s) })
 	w := test.NewTempWindow(t, p)
 	w.Resize(fyne.NewSize(400, 300))
@@ -461,7 +462,7 @@ func TestPagerGolden(t *testing.T) {
 }
 
 func TestCountdown(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	c := NewCountdown(3*time.Second, 30*time.Second)
 	expired := 0
 	c.OnExpired = func() { expired++ }
@@ -488,7 +489,7 @@ func TestCountdown(t *testing.T) {
 }
 
 func TestCountdownRun(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	c := NewCountdown(2*time.Second, time.Second)
 	done := make(chan struct{})
 	c.OnExpired = func() { close(done) }
@@ -505,7 +506,7 @@ func TestCountdownRun(t *testing.T) {
 }
 
 func TestCountdownGolden(t *testing.T) {
-	test.NewTempApp(t)
+	newKioskApp(t)
 	c := NewCountdown(9*time.Second, 60*time.Second)
 	w := test.NewTempWindow(t, c)
 	w.Resize(fyne.NewSize(360, 100))
