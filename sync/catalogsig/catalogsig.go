@@ -71,6 +71,28 @@ func Verify(pub ed25519.PublicKey, sc *api.SignedCatalog, now time.Time, held in
 	return &p, nil
 }
 
+// VerifyJSON is Verify on the JSON of an api.SignedCatalog, as the platform
+// sends it and the store keeps it: the one place where a signed catalogue is
+// decoded. The stored catalogue is checked with it again at every start-up
+// (held 0: a kept catalogue is not a rollback of itself).
+func VerifyJSON(pub ed25519.PublicKey, signed []byte, now time.Time, held int64) (*api.CatalogPayload, error) {
+	var sc api.SignedCatalog
+	if err := json.Unmarshal(signed, &sc); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return Verify(pub, &sc, now, held)
+}
+
+// LoadOrGenerate reads the private key at path, or generates it there when
+// there is none (the simulator's catalogue key, kept across restarts so that
+// the catalogues it signed still verify).
+func LoadOrGenerate(path string) (ed25519.PrivateKey, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return GenerateKey(path)
+	}
+	return LoadPrivate(path)
+}
+
 // PEM block types of the key files.
 const (
 	privType = "BMK CATALOG PRIVATE KEY"

@@ -9,7 +9,6 @@ package terminal
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,7 +70,8 @@ type Sims struct {
 	QR       *qrsim.Scanner
 	Platform *platformsim.Server
 	Net      *Switch // cuts the link to the emulator
-	// CatalogKey signs catalogues the emulator serves (a throwaway key).
+	// CatalogKey signs catalogues the emulator serves (a key kept in the
+	// data directory, so kept catalogues verify after a restart).
 	CatalogKey ed25519.PrivateKey
 	URL        string // the emulator's address
 }
@@ -140,7 +140,20 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 	t.Store = st
 	t.closers = append(t.closers, st.Close)
 
-	t.Catalog, err = t.loadCatalog(ctx)
+	// The catalogue key checks the kept catalogue again now. In simulation
+	// it is the emulator's, kept in the data directory so that what it
+	// signed before a restart still verifies.
+	var catPub ed25519.PublicKey
+	if plat != nil {
+		catPub = plat.catKey
+	} else {
+		keyPath := filepath.Join(dataDir, "platformsim-catalog.key")
+		if t.Sims.CatalogKey, err = catalogsig.LoadOrGenerate(keyPath); err != nil {
+			return nil, diskFailure("emulator catalogue key", keyPath, err)
+		}
+		catPub = t.Sims.CatalogKey.Public().(ed25519.PublicKey)
+	}
+	t.Catalog, err = t.loadCatalog(ctx, catPub)
 	if err != nil {
 		return nil, err
 	}
@@ -225,21 +238,18 @@ func deviceFailure(dev string, err error) error {
 	return &Failure{Class: ClassDevice, What: dev, Err: err, Fix: "check the [" + dev + "] section of the configuration"}
 }
 
-// loadCatalog takes the newest verified catalogue the relay kept, else the
-// bundled sample.
-func (t *Terminal) loadCatalog(ctx context.Context) (*kiosk.Catalog, error) {
+// loadCatalog takes the newest catalogue the relay kept, verified again by
+// catalogsig (signature and expiry: the store's bytes are not trusted because
+// the relay once trusted them), else the bundled sample.
+func (t *Terminal) loadCatalog(ctx context.Context, pub ed25519.PublicKey) (*kiosk.Catalog, error) {
 	signed, version, err := t.Store.LatestCatalog(ctx)
 	if err == nil && signed != nil {
-		// The relay verified it (signature, expiry, version) before keeping it.
-		var sc api.SignedCatalog
-		var p api.CatalogPayload
-		if err = json.Unmarshal(signed, &sc); err == nil {
-			if err = json.Unmarshal(sc.Payload, &p); err == nil {
-				var c *kiosk.Catalog
-				if c, err = assets.ParseCatalog(p.Catalog); err == nil {
-					t.log.Info("catalogue from the platform", "version", version)
-					return c, nil
-				}
+		var p *api.CatalogPayload
+		if p, err = catalogsig.VerifyJSON(pub, signed, time.Now(), 0); err == nil {
+			var c *kiosk.Catalog
+			if c, err = assets.ParseCatalog(p.Catalog); err == nil {
+				t.log.Info("catalogue from the platform", "version", version)
+				return c, nil
 			}
 		}
 	}
@@ -279,12 +289,11 @@ func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir
 	var catKey ed25519.PublicKey
 	var cl *client.Client
 	if plat == nil {
-		// Simulation: the emulator in process, on loopback, with a
-		// throwaway catalogue key and the bundled catalogue signed by it.
-		pub, priv, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			return err
-		}
+		// Simulation: the emulator in process, on loopback, with its
+		// catalogue key (loaded by StartPlan) and the bundled catalogue
+		// signed by it.
+		priv := t.Sims.CatalogKey
+		pub := priv.Public().(ed25519.PublicKey)
 		signed, err := catalogsig.Sign(priv, json.RawMessage(assets.CatalogJSON()), t.Catalog.Version, time.Now(), time.Now().AddDate(1, 0, 0))
 		if err != nil {
 			return fmt.Errorf("terminal: sign catalogue: %w", err)
@@ -304,7 +313,7 @@ func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir
 		go srv.Serve(ln) //nolint:errcheck // closed with the terminal
 		t.closers = append(t.closers, srv.Close)
 		url := "http://" + ln.Addr().String()
-		t.Sims.Platform, t.Sims.Net, t.Sims.URL, t.Sims.CatalogKey = sim, sw, url, priv
+		t.Sims.Platform, t.Sims.Net, t.Sims.URL = sim, sw, url
 		cc, err := t.Plan.PlatformConfig()
 		if err != nil {
 			return err
