@@ -6,7 +6,11 @@
 //
 //	kioskctl idcard read --port /dev/ttyUSB0 --json
 //	kioskctl printer status --port /dev/ttyS1
-//	kioskctl queue list --data /var/lib/bianmin
+//	kioskctl --data /var/lib/bianmin-kiosk queue list
+//
+// Global flags (--config, --data, --key, --json) go before or after the
+// family and verb; every flag may follow the positional arguments; durations
+// take bare seconds. See args.go.
 package main
 
 import (
@@ -18,7 +22,10 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
+
+	"github.com/bianmin/kiosk/cmd/internal/terminal"
 )
 
 // command is one verb of a family: `kioskctl FAMILY VERB args…`.
@@ -57,11 +64,36 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) < 2 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	globals, args, err := splitGlobals(args)
+	if err != nil {
+		fmt.Fprintln(stderr, "kioskctl:", err)
+		return 2
+	}
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
+		return 2
+	}
+	switch args[0] {
+	case "help", "-h", "--help", "-help":
+		if len(args) > 1 {
+			if _, ok := families[args[1]]; !ok {
+				fmt.Fprintf(stderr, "kioskctl: unknown command %q\n", args[1])
+				return 2
+			}
+			familyUsage(stdout, args[1])
+			return 0
+		}
+		usage(stdout)
+		return 0
+	case "completion":
+		if len(args) != 2 || args[1] != "bash" {
+			fmt.Fprintln(stderr, "usage: kioskctl completion bash")
 			return 2
 		}
+		fmt.Fprint(stdout, bashCompletion)
+		return 0
+	case "__complete":
+		complete(stdout, args[1:])
 		return 0
 	}
 	fam, ok := families[args[0]]
@@ -70,40 +102,96 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
+	if len(args) < 2 || args[1] == "-h" || args[1] == "--help" || args[1] == "help" {
+		familyUsage(stderr, args[0])
+		if len(args) < 2 {
+			return 2
+		}
+		return 0
+	}
 	cmd, ok := fam[args[1]]
 	if !ok {
 		fmt.Fprintf(stderr, "kioskctl: unknown command %q %q\n", args[0], args[1])
-		usage(stderr)
+		familyUsage(stderr, args[0])
 		return 2
 	}
-	if err := cmd.run(ctx, args[2:], stdout, stderr); errors.Is(err, flag.ErrHelp) {
+	verbArgs, err := normalize(cmd, args[0]+" "+args[1], globals, args[2:])
+	if err != nil {
+		fmt.Fprintf(stderr, "kioskctl %s %s: %v\n", args[0], args[1], err)
+		return 2
+	}
+	if err := cmd.run(ctx, verbArgs, stdout, stderr); errors.Is(err, flag.ErrHelp) {
 		return 0 // -h: the flag set printed the usage
 	} else if err != nil {
 		fmt.Fprintf(stderr, "kioskctl %s %s: %v\n", args[0], args[1], err)
-		if e, ok := err.(*exitError); ok {
+		var e *exitError
+		if errors.As(err, &e) {
 			return e.code
 		}
-		return 1
+		return terminal.ExitCode(err)
 	}
 	return 0
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: kioskctl FAMILY VERB [flags]")
+	fmt.Fprintln(w, "usage: kioskctl [--config FILE] [--data DIR] [--key FILE] [--json] FAMILY VERB [flags] [args]")
 	var names []string
 	for f := range families {
 		names = append(names, f)
 	}
 	sort.Strings(names)
 	for _, f := range names {
-		var verbs []string
-		for v := range families[f] {
-			verbs = append(verbs, v)
-		}
-		sort.Strings(verbs)
-		for _, v := range verbs {
-			fmt.Fprintf(w, "  %-28s %s\n", f+" "+v, families[f][v].summary)
+		verbLines(w, f)
+	}
+	fmt.Fprintln(w, `
+Global flags (before or after FAMILY VERB; each applies to the verbs that have it):
+  --config FILE  the kiosk's configuration (default `+defaultConfigPath+` when present):
+                 the store, key and platform are resolved exactly as the kiosk does
+  --data DIR     the state directory, over the configuration's store.data_dir
+  --key FILE     the store key file
+  --json         machine-readable output
+Durations take Go syntax (90s, 2m) or bare seconds (30).
+
+Exit status:
+  0   success
+  1   other error
+  2   usage, or a bad configuration`)
+	fmt.Fprintln(w, "  3   queue: no such application; sync now: applications left unsent")
+	for _, c := range terminal.ExitCodes[1:] {
+		fmt.Fprintf(w, "  %-3d %s\n", c.Class.ExitCode(), c.Meaning)
+	}
+	fmt.Fprintln(w, "\nRun 'kioskctl help FAMILY' for one family, 'kioskctl FAMILY VERB -h' for the flags of one command,\n'kioskctl completion bash' for shell completion.")
+}
+
+func verbLines(w io.Writer, f string) {
+	var verbs []string
+	for v := range families[f] {
+		verbs = append(verbs, v)
+	}
+	sort.Strings(verbs)
+	for _, v := range verbs {
+		fmt.Fprintf(w, "  %-28s %s\n", f+" "+v, families[f][v].summary)
+	}
+}
+
+// familyUsage prints one family's verbs and each verb's flags.
+func familyUsage(w io.Writer, f string) {
+	fmt.Fprintf(w, "usage: kioskctl %s VERB [flags] [args]\n", f)
+	verbLines(w, f)
+	var verbs []string
+	for v := range families[f] {
+		verbs = append(verbs, v)
+	}
+	sort.Strings(verbs)
+	for _, v := range verbs {
+		fmt.Fprintf(w, "\nkioskctl %s %s:\n", f, v)
+		var b strings.Builder
+		families[f][v].run(context.Background(), []string{"-h"}, io.Discard, &b)
+		for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
+			if strings.HasPrefix(l, "Usage of") {
+				continue
+			}
+			fmt.Fprintln(w, l)
 		}
 	}
-	fmt.Fprintln(w, "Run 'kioskctl FAMILY VERB -h' for the flags of one command.")
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/cmd/internal/terminal"
 	"github.com/bianmin/kiosk/offline"
 )
 
@@ -107,15 +108,21 @@ func TestQueueKeyAndConfig(t *testing.T) {
 		t.Fatal("demo failed")
 	}
 	os.Chmod(filepath.Join(dir, "store.key"), 0o644)
-	if code, _, errs := queueRun(t, "queue", "list", "--data", dir); code != exitQueueNoKey || !strings.Contains(errs, "0600") {
+	if code, _, errs := queueRun(t, "queue", "list", "--data", dir); code != terminal.ClassStoreKey.ExitCode() || !strings.Contains(errs, "0600") {
 		t.Errorf("world-readable key: exit %d %s", code, errs)
 	}
 	os.Chmod(filepath.Join(dir, "store.key"), 0o600)
-	if code, _, _ := queueRun(t, "queue", "list", "--data", t.TempDir()); code != 1 {
-		t.Errorf("no store: exit %d, want 1", code)
+	// No store where the configuration points: refused, naming the path,
+	// and nothing created there.
+	empty := t.TempDir()
+	if code, _, errs := queueRun(t, "queue", "list", "--data", empty); code != terminal.ClassStore.ExitCode() || !strings.Contains(errs, filepath.Join(empty, "kiosk.db")) {
+		t.Errorf("no store: exit %d, want %d: %s", code, terminal.ClassStore.ExitCode(), errs)
+	}
+	if ents, _ := os.ReadDir(empty); len(ents) != 0 {
+		t.Errorf("queue list made %d files in an empty data directory", len(ents))
 	}
 	cfg := filepath.Join(t.TempDir(), "kiosk.toml")
-	os.WriteFile(cfg, []byte("[station]\ncode = \"330106001\"\nterminal = \"T01\"\n[store]\ndata_dir = \""+dir+"\"\nretention_days = 3\n"), 0o600)
+	os.WriteFile(cfg, []byte("mode = \"simulation\"\n[station]\ncode = \"330106001\"\nterminal = \"T01\"\n[store]\ndata_dir = \""+dir+"\"\nretention_days = 3\n"), 0o600)
 	if code, out, errs := queueRun(t, "queue", "list", "--config", cfg); code != 0 || !strings.Contains(out, "DEMO-0001") {
 		t.Errorf("list --config = %d %q %s", code, out, errs)
 	}

@@ -6,13 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/bianmin/kiosk/cmd/internal/config"
-	"github.com/bianmin/kiosk/offline"
+	"github.com/bianmin/kiosk/cmd/internal/terminal"
 	"github.com/bianmin/kiosk/sync/client"
 	"github.com/bianmin/kiosk/sync/relay"
 )
@@ -21,14 +19,16 @@ func init() {
 	register("sync", "now", "send the offline queue to the platform now (exit 0 only when drained)", syncNow)
 }
 
-// syncNow drains the queue: kioskctl sync now [--platform URL] [--data DIR] [--key FILE] [--config FILE].
+// syncNow drains the kiosk's queue: kioskctl sync now [--config FILE]
+// [--data DIR] [--key FILE] [--platform URL]. The store and the platform are
+// those the kiosk with the same configuration uses (terminal.Resolve).
 func syncNow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sync now", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	platform := fs.String("platform", "", "platform base URL, overriding the configuration (http://127.0.0.1:PORT allowed for development)")
-	data := fs.String("data", "", "store data directory (default: configuration)")
-	keyFile := fs.String("key", "", "store key file (default: configuration, systemd credential, DATA/store.key)")
-	cfgFile := fs.String("config", "", "kiosk configuration file (TOML)")
+	data := fs.String("data", "", "state directory (default: the configuration's store.data_dir)")
+	keyFile := fs.String("key", "", "store key file (default: the systemd credential, else store.key_file, else DATA/store.key)")
+	cfgFile := fs.String("config", "", "kiosk configuration file (default: "+defaultConfigPath+" when present, else simulation defaults)")
 	cert := fs.String("cert", "", "terminal client certificate (PEM) for https")
 	keyPEM := fs.String("keyfile", "", "terminal client key (PEM) for https")
 	ca := fs.String("ca", "", "platform CA (PEM)")
@@ -38,18 +38,14 @@ func syncNow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args); err != nil {
 		return &exitError{2, err}
 	}
-	cfg, err := config.Load(*cfgFile)
+	plan, err := ctlPlan(*cfgFile, *data, *keyFile)
 	if err != nil {
-		return &exitError{2, err}
+		return err
 	}
-	if *data == "" {
-		*data = cfg.Store.DataDir
+	pc, err := plan.PlatformConfig()
+	if err != nil {
+		return err
 	}
-	if *data == "" {
-		return &exitError{2, errors.New("no store: give --data or a configuration with store.data_dir")}
-	}
-	pc := client.Config{BaseURL: cfg.Platform.URL, CertFile: cfg.Platform.CertFile, KeyFile: cfg.Platform.KeyFile,
-		CAFile: cfg.Platform.CAFile, Timeout: cfg.Platform.Timeout.Duration}
 	if *platform != "" {
 		pc.BaseURL = *platform
 		pc.AllowInsecureLoopback = true // explicitly given on the command line
@@ -59,27 +55,23 @@ func syncNow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			*dst = v
 		}
 	}
-	if cfg.Platform.RateLimit != "" {
-		if pc.RateLimitBits, err = client.ParseRate(cfg.Platform.RateLimit); err != nil {
+	if pc.BaseURL == "" {
+		return &exitError{2, errors.New("this configuration's platform is the emulator inside the kiosk (simulation): give --platform URL")}
+	}
+	cl, err := terminal.NewClient(pc)
+	if err != nil {
+		var f *terminal.Failure
+		if errors.As(err, &f) && errors.Is(err, client.ErrInsecure) {
 			return &exitError{2, err}
 		}
+		return err
 	}
-	if pc.BaseURL == "" {
-		return &exitError{2, errors.New("no platform: give --platform or a configuration with platform.url")}
-	}
-	cl, err := client.New(pc)
-	if err != nil {
-		return &exitError{2, err}
-	}
-	key, err := syncStoreKey(*keyFile, cfg.Store.KeyFile, *data)
-	if err != nil {
-		return &exitError{2, err}
-	}
-	st, err := offline.Open(ctx, *data, key)
+	st, err := ctlOpenStore(ctx, plan, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	fmt.Fprintf(stderr, "store %s\n", plan.StoreDir)
 
 	bar := &syncBar{w: stderr, quiet: *quiet}
 	r := relay.New(st, cl, relay.Config{BackoffBase: 500 * time.Millisecond, BackoffCap: 5 * time.Second, OnProgress: bar.update}, nil)
@@ -120,19 +112,6 @@ func firstLine(err error) string {
 	}
 	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s
-}
-
-func syncStoreKey(flagPath, cfgPath, dataDir string) (offline.Key, error) {
-	switch {
-	case flagPath != "":
-		return offline.LoadKey(flagPath)
-	case cfgPath != "":
-		return offline.LoadKey(cfgPath)
-	}
-	if k, err := offline.KeyFromCredentials(); err == nil {
-		return k, nil
-	}
-	return offline.LoadKey(filepath.Join(dataDir, "store.key"))
 }
 
 // syncBar draws one progress line on stderr, at most ten times a second.
