@@ -10,6 +10,8 @@ package platformsim
 
 import (
 	"context"
+	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/tls"
 	"database/sql"
@@ -47,6 +49,9 @@ type Config struct {
 	MaxChunk   int64        // largest PATCH body accepted (default 16 MiB)
 	Logger     *slog.Logger // nil: discard
 	Now        func() time.Time
+	// SealKey (32 bytes) seals forms and ratings at rest; nil: a key kept
+	// in DataDir/seal.key.
+	SealKey []byte
 }
 
 // Server is the emulated platform.
@@ -58,6 +63,8 @@ type Server struct {
 	handler http.Handler
 	log     *slog.Logger
 	mu      sync.Mutex // serialises writes to db
+	aead    cipher.AEAD
+	macKey  []byte
 }
 
 const schema = `
@@ -116,7 +123,21 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("platformsim: schema: %w", err)
 		}
 	}
-	s := &Server{cfg: cfg, db: db, log: lg}
+	key := cfg.SealKey
+	if key == nil {
+		if key, err = loadOrCreateSealKey(cfg.DataDir); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	aead, err := newAEAD(key)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	mk := hmac.New(sha256.New, key)
+	mk.Write([]byte("platformsim digest v1"))
+	s := &Server{cfg: cfg, db: db, log: lg, aead: aead, macKey: mk.Sum(nil)}
 	if len(cfg.Catalog) > 0 {
 		if err := s.SetCatalog(cfg.Catalog); err != nil {
 			db.Close()
@@ -252,20 +273,19 @@ func writeErr(w http.ResponseWriter, status int, code, msg string) {
 func (s *Server) now() string { return s.cfg.Now().UTC().Format(time.RFC3339Nano) }
 
 // canonicalForm is the form as the platform compares it: the application
-// without its local state, re-encoded.
-func canonicalForm(a *kiosk.Application) ([]byte, string) {
+// without its local state, re-encoded, and its keyed digest.
+func (s *Server) canonicalForm(a *kiosk.Application) ([]byte, string) {
 	c := *a
 	c.State = ""
 	b, _ := json.Marshal(&c)
-	sum := sha256.Sum256(b)
-	return b, hex.EncodeToString(sum[:])
+	return b, s.digest(b)
 }
 
 // contentDigest is what makes two applications the same resident's same
 // request whatever the terminal named them: the application without its
 // instance ID, acceptance number, creation time, state and attachment IDs
 // (attachments count by their bytes' sha256 and size).
-func contentDigest(a *kiosk.Application) string {
+func (s *Server) contentDigest(a *kiosk.Application) string {
 	c := *a
 	c.InstanceID, c.AcceptanceNo, c.CreatedAt, c.State = "", "", time.Time{}, ""
 	c.Attachments = nil
@@ -278,8 +298,7 @@ func contentDigest(a *kiosk.Application) string {
 		c.Materials = append(c.Materials, m)
 	}
 	b, _ := json.Marshal(&c)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return s.digest(b)
 }
 
 // recordLocked notes one PUT or completion and how it ended, for
@@ -310,8 +329,8 @@ func (s *Server) putApplication(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	form, sum := canonicalForm(&a)
-	digest := contentDigest(&a)
+	form, sum := s.canonicalForm(&a)
+	digest := s.contentDigest(&a)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var have string
@@ -319,7 +338,7 @@ func (s *Server) putApplication(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		_, err = s.db.Exec(`INSERT INTO applications(instance_id, terminal, form, form_sha, acceptance_no, item_code, state, created_at, content_sha) VALUES(?,?,?,?,?,?,?,?,?)`,
-			id, terminalOf(r), form, sum, a.AcceptanceNo, a.ItemCode, string(kiosk.StateUploading), s.now(), digest)
+			id, terminalOf(r), s.seal("form", id, form), sum, a.AcceptanceNo, a.ItemCode, string(kiosk.StateUploading), s.now(), digest)
 		if err != nil {
 			writeErr(w, 500, api.CodeInternal, "store")
 			return
@@ -344,6 +363,10 @@ func (s *Server) formOf(id string) (*kiosk.Application, *time.Time, error) {
 	var form []byte
 	var sub sql.NullString
 	if err := s.db.QueryRow(`SELECT form, submitted_at FROM applications WHERE instance_id=?`, id).Scan(&form, &sub); err != nil {
+		return nil, nil, err
+	}
+	form, err := s.open("form", id, form)
+	if err != nil {
 		return nil, nil, err
 	}
 	var a kiosk.Application
@@ -572,7 +595,7 @@ func (s *Server) postRating(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	res, err := s.db.Exec(`INSERT OR IGNORE INTO ratings(instance_id, body, received_at) VALUES(?,?,?)`, rt.InstanceID, body, s.now())
+	res, err := s.db.Exec(`INSERT OR IGNORE INTO ratings(instance_id, body, received_at) VALUES(?,?,?)`, rt.InstanceID, s.seal("rating", rt.InstanceID, body), s.now())
 	if err != nil {
 		writeErr(w, 500, api.CodeInternal, "store")
 		return
