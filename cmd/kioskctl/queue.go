@@ -11,26 +11,20 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	kiosk "github.com/bianmin/kiosk"
-	"github.com/bianmin/kiosk/cmd/internal/config"
+	"github.com/bianmin/kiosk/cmd/internal/terminal"
 	"github.com/bianmin/kiosk/offline"
 	"github.com/google/uuid"
 )
 
-// Exit statuses of the queue family beyond 1 (error) and 2 (usage).
-const (
-	exitQueueNotFound = 3 // no such application
-	exitQueueNoKey    = 4 // store key missing or unusable
-)
-
-// queueDefaultDataDir is the state directory of the appliance.
-const queueDefaultDataDir = "/var/lib/bianmin-kiosk"
+// Exit status of the queue family beyond 1 (error), 2 (usage) and the
+// start-up failure classes of terminal.ExitCodes (no store, store key…).
+const exitQueueNotFound = 3 // no such application
 
 func init() {
 	register("queue", "list", "list the offline queue (no personal data)", queueList)
@@ -40,80 +34,41 @@ func init() {
 	register("queue", "purge", "remove personal data of finished applications past retention", queuePurge)
 	register("queue", "export", "write the unsynced queue to one encrypted transfer file", queueExport)
 	register("queue", "import", "load a transfer file from a replaced terminal", queueImport)
-	register("queue", "demo", "fill the queue with synthetic test applications", queueDemo)
+	register("queue", "demo", "fill the queue with synthetic test applications (refused on production without --allow-test-data)", queueDemo)
 }
 
 // queueStoreFlags are the flags every queue verb takes.
 type queueStoreFlags struct {
 	data, key, config string
 	retention         time.Duration
+	plan              *terminal.Plan
 }
 
 func addQueueStoreFlags(fs *flag.FlagSet) *queueStoreFlags {
 	f := &queueStoreFlags{}
-	fs.StringVar(&f.data, "data", "", "state directory holding kiosk.db and attachments/ (default: configuration, else "+queueDefaultDataDir+")")
-	fs.StringVar(&f.key, "key", "", "store key file (default: configuration, systemd credential, else DATA/store.key)")
-	fs.StringVar(&f.config, "config", "", "kiosk configuration file (TOML; its [store] table is used)")
+	fs.StringVar(&f.data, "data", "", "state directory (default: the configuration's store.data_dir)")
+	fs.StringVar(&f.key, "key", "", "store key file (default: the systemd credential, else store.key_file, else DATA/store.key)")
+	fs.StringVar(&f.config, "config", "", "kiosk configuration file (default: "+defaultConfigPath+" when present, else simulation defaults)")
 	return f
 }
 
-// resolve fills data and key from the configuration and the defaults.
+// resolve resolves the store as the kiosk does (terminal.Resolve).
 func (f *queueStoreFlags) resolve() error {
-	f.retention = offline.DefaultRetention
-	if f.config != "" {
-		cfg, err := config.Load(f.config)
-		if err != nil {
-			return &exitError{2, err}
-		}
-		if f.data == "" {
-			f.data = cfg.Store.DataDir
-		}
-		if f.key == "" {
-			f.key = cfg.Store.KeyFile
-		}
-		if cfg.Store.RetentionDays > 0 {
-			f.retention = time.Duration(cfg.Store.RetentionDays) * 24 * time.Hour
-		}
+	plan, err := ctlPlan(f.config, f.data, f.key)
+	if err != nil {
+		return err
 	}
-	if f.data == "" {
-		f.data = queueDefaultDataDir
-	}
+	f.plan, f.data = plan, plan.DataDir
+	f.retention = time.Duration(plan.Config.Store.RetentionDays) * 24 * time.Hour
 	return nil
 }
 
-func (f *queueStoreFlags) loadKey() (offline.Key, error) {
-	if f.key != "" {
-		k, err := offline.LoadKey(f.key)
-		if err != nil {
-			return k, &exitError{exitQueueNoKey, err}
-		}
-		return k, nil
-	}
-	if os.Getenv("CREDENTIALS_DIRECTORY") != "" {
-		if k, err := offline.KeyFromCredentials(); err == nil {
-			return k, nil
-		}
-	}
-	k, err := offline.LoadKey(filepath.Join(f.data, "store.key"))
-	if err != nil {
-		return k, &exitError{exitQueueNoKey, err}
-	}
-	return k, nil
-}
-
-// open resolves the flags and opens the store.
+// open resolves the flags and opens the kiosk's existing store.
 func (f *queueStoreFlags) open(ctx context.Context) (*offline.Store, error) {
 	if err := f.resolve(); err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(filepath.Join(f.data, "kiosk.db")); err != nil {
-		return nil, fmt.Errorf("no store in %s: %w", f.data, err)
-	}
-	key, err := f.loadKey()
-	if err != nil {
-		return nil, err
-	}
-	return offline.Open(ctx, f.data, key)
+	return ctlOpenStore(ctx, f.plan, false)
 }
 
 func queueParseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
@@ -436,7 +391,7 @@ func queueTransferKey(path string, create bool, stderr io.Writer) (offline.Key, 
 	}
 	k, err := offline.LoadKey(path)
 	if err != nil {
-		return k, &exitError{exitQueueNoKey, err}
+		return k, &terminal.Failure{Class: terminal.ClassStoreKey, What: "transfer key", Path: path, Err: err, Fix: "give the key file used by export (mode 0600)"}
 	}
 	return k, nil
 }
@@ -456,16 +411,20 @@ func queueExport(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	// The output first: opening the store may drop root to the service
+	// user, who cannot write to the technician's stick.
 	tmp := *out + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	defer st.Close()
 	res, err := st.Export(ctx, f, key)
 	if err == nil {
 		err = f.Sync()
@@ -518,30 +477,17 @@ func queueDemo(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	sf := addQueueStoreFlags(fs)
 	count := fs.Int("count", 10, "how many applications")
 	kb := fs.Int("attachment-kb", 64, "size of each random attachment in KiB (0: none)")
+	allowTest := fs.Bool("allow-test-data", false, "allow test applications in a production terminal's store")
 	if err := queueParseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if err := sf.resolve(); err != nil {
 		return err
 	}
-	keyPath := sf.key
-	if keyPath == "" && os.Getenv("CREDENTIALS_DIRECTORY") == "" {
-		keyPath = filepath.Join(sf.data, "store.key")
+	if !sf.plan.Config.Simulated() && !*allowTest {
+		return &exitError{2, fmt.Errorf("the store in %s belongs to a production terminal: synthetic applications would be sent to the province; add --allow-test-data if that is meant (they are flagged test on the wire)", sf.plan.StoreDir)}
 	}
-	if keyPath != "" {
-		if _, err := os.Stat(keyPath); errors.Is(err, os.ErrNotExist) {
-			if err := offline.GenerateKeyFile(keyPath); err != nil {
-				return err
-			}
-			fmt.Fprintf(stderr, "made a new store key %s\n", keyPath)
-		}
-		sf.key = keyPath
-	}
-	key, err := sf.loadKey()
-	if err != nil {
-		return err
-	}
-	st, err := offline.Open(ctx, sf.data, key)
+	st, err := ctlOpenStore(ctx, sf.plan, true)
 	if err != nil {
 		return err
 	}
