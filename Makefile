@@ -7,7 +7,7 @@ export CGO_ENABLED := 1
 BUILD := build
 DISPLAY_NUM ?= :99
 
-.PHONY: all deps build run test test-short vet bench fuzz soak screenshots e2e deb clean
+.PHONY: all deps build run test test-short vet bench fuzz soak screenshots e2e deb deb-test clean
 
 all: build
 
@@ -38,9 +38,11 @@ test: deps vet
 test-short: deps
 	$(GO) test -short ./...
 
-# One table of the headline figures (name, value, unit, goal).
-bench: build
-	@packaging/scripts/bench.sh
+# The headline figures with their goals and same-run baselines: writes
+# build/bench.md, build/bench.json and a benchstat comparison with the
+# previous run; fails when a row misses its goal. BIN=dir builds there.
+bench: deps
+	@BIN=$(or $(BIN),$(BUILD)) OUT=$(BUILD) packaging/scripts/bench.sh
 
 fuzz: deps
 	@packaging/scripts/fuzz.sh
@@ -57,9 +59,16 @@ screenshots: build
 e2e: deps
 	@packaging/scripts/e2e.sh
 
-# A Debian package of the appliance: binaries, systemd unit, udev rules.
+# The Debian packages (nfpm): build/bianmin-kiosk_*.deb for terminals and
+# build/bianmin-kiosk-sim_*.deb (the platform emulator) for developers, then
+# lintian (0 errors), systemd-analyze verify and security (<= 4.0).
 deb: deps
 	@packaging/build-deb.sh
+
+# Installs the package into a fresh debootstrap root of Debian 12 and checks
+# files, users, permissions, enabled units, and that the kiosk starts there.
+deb-test: deb
+	@packaging/scripts/deb-root-test.sh
 
 clean:
 	rm -rf $(BUILD)
