@@ -293,6 +293,11 @@ var ChinaTime = time.FixedZone("CST", 8*60*60)
 // acceptance number made at t belongs to.
 func AcceptanceDay(t time.Time) string { return t.In(ChinaTime).Format("2006-01-02") }
 
+// ErrStorageFull is returned (wrapped) by a store that cannot keep a new
+// application for lack of space (it keeps its reserve for sync): the
+// resident is told plainly to go to the counter.
+var ErrStorageFull = errors.New("disk full")
+
 // ErrAcceptanceNoTaken is returned (wrapped) by a store asked to keep an
 // application under an acceptance number another application already has:
 // the caller takes a new number.

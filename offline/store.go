@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	kiosk "github.com/bianmin/kiosk"
 	"github.com/mattn/go-sqlite3"
 )
 
@@ -27,7 +28,8 @@ var (
 	// different content.
 	ErrConflict = errors.New("conflicting application already stored")
 	// ErrDiskFull: the disk (or the database) is full; nothing was stored.
-	ErrDiskFull = errors.New("disk full")
+	// It is the domain's kiosk.ErrStorageFull, which the UI tests for.
+	ErrDiskFull = kiosk.ErrStorageFull
 	// ErrPurged: the application's personal data was removed after retention.
 	ErrPurged = errors.New("application purged")
 	// ErrInvalid: the application or its files are not acceptable.

@@ -38,13 +38,13 @@ var ErrTransfer = errors.New("bad transfer file")
 
 // TransferResult counts what Export wrote or Import read.
 type TransferResult struct {
-	Applications int   `json:"applications"` // exported, or imported
-	Skipped      int   `json:"skipped"`      // import: instance already here
+	Applications int `json:"applications"` // exported, or imported
+	Skipped      int `json:"skipped"`      // import: instance already here
 	// Conflicts lists what Import could not take (an acceptance number or
 	// instance ID held here by another application); the rest was imported.
-	Conflicts []ImportConflict `json:"conflicts,omitempty"`
-	Attachments  int   `json:"attachments"`
-	Bytes        int64 `json:"bytes"` // attachment plaintext bytes
+	Conflicts   []ImportConflict `json:"conflicts,omitempty"`
+	Attachments int              `json:"attachments"`
+	Bytes       int64            `json:"bytes"` // attachment plaintext bytes
 }
 
 // ImportConflict is one application of a transfer file that Import left

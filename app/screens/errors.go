@@ -54,6 +54,8 @@ func (u *UI) errorText(err error) string {
 		return u.T("materials.incomplete")
 	case errors.Is(err, context.DeadlineExceeded):
 		return u.stateLabel(kiosk.DeviceDisconnected)
+	case errors.Is(err, kiosk.ErrStorageFull):
+		return u.T("review.storage_full")
 	}
 	return u.T("field_error.other")
 }
