@@ -157,7 +157,7 @@ func Default() Config {
 			Division: "330106013201", Address: "双流村村民委员会一楼", Phone: "12345"},
 		Platform: Platform{QueryBase: "https://zwfw.example.gov.cn/track", Timeout: Duration{30 * time.Second}},
 		Store:    Store{DataDir: "", RetentionDays: 7},
-		IDCard:   IDCard{Backend: BackendSim, Baud: 115200, USB: "0400:C35A", PollInterval: Duration{300 * time.Millisecond}},
+		IDCard:   IDCard{Backend: BackendSim, Baud: 115200, USB: "0400:C35A", PollInterval: Duration{50 * time.Millisecond}},
 		Printer:  Printer{Backend: BackendSim, Baud: 115200, PaperMM: 80, NativeQR: true, Cutter: true},
 		Scanner:  Scanner{Backend: BackendSim, DPI: 200},
 		QR:       QR{Backend: BackendSim},

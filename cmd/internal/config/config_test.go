@@ -27,7 +27,7 @@ func TestExampleFileParses(t *testing.T) {
 	if err != nil {
 		t.Fatalf("example config: %v", err)
 	}
-	if c.IDCard.Backend != BackendSerial || c.IDCard.PollInterval.Duration != 300*time.Millisecond {
+	if c.IDCard.Backend != BackendSerial || c.IDCard.PollInterval.Duration != 50*time.Millisecond {
 		t.Errorf("example: %+v", c.IDCard)
 	}
 }

@@ -147,52 +147,6 @@ func TestServiceOverPTY(t *testing.T) {
 	}
 }
 
-// BenchmarkCardToIdentity measures card placed → identity delivered through
-// the Service over a pty at 115200 baud with the simulator pacing its writes
-// to the baud rate and a SAM time of 0, as a ratio to the wire time of the
-// 1295-byte reply (112.4 ms).
-func BenchmarkCardToIdentity(b *testing.B) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	r, path, err := sim.StartPTY(ctx, sim.Config{Baud: 115200})
-	if err != nil {
-		b.Fatal(err)
-	}
-	poll := 5 * time.Millisecond
-	s := idcard.NewService(idcard.SerialOpener(path, 115200), idcard.ServiceConfig{PollInterval: poll}, nil)
-	go s.Serve(ctx)
-	id := card(b, "resident")
-	for ev := range s.Events() {
-		if ev.State == kiosk.DeviceReady {
-			break
-		}
-	}
-	wire := time.Duration(1295*10) * time.Second / 115200
-	var total time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		r.PlaceCard(id)
-		for ev := range s.Events() {
-			if ev.Identity != nil {
-				break
-			}
-		}
-		total += time.Since(start)
-		b.StopTimer()
-		r.RemoveCard()
-		for ev := range s.Events() {
-			if ev.State == kiosk.DeviceReady {
-				break
-			}
-		}
-		b.StartTimer()
-	}
-	avg := total / time.Duration(b.N)
-	b.ReportMetric(float64(avg)/float64(wire), "ratio")
-	b.ReportMetric(float64(avg)/float64(time.Millisecond), "ms/read")
-}
-
 // Every open probes the SAM before the port is handed out, and the probe
 // lets go of the stream: the first command after the open gets its reply.
 // Kills: handing out the port without the probe (the silent reader would
