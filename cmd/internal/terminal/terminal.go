@@ -94,6 +94,8 @@ type Terminal struct {
 	cancel  context.CancelFunc
 	closers []func() error
 	online  atomic.Bool
+
+	scanState *atomic.Value // scanner.Status; nil without a scanner
 }
 
 // Start resolves the configuration (Resolve), checks the platform's files,
@@ -169,7 +171,9 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 	}
 	var scanPort session.Scanner
 	if scan != nil {
-		scanPort = &scanAdapter{s: scan, dpi: cfg.Scanner.DPI}
+		shared := &sharedScanner{Scanner: scan}
+		scanPort = &scanAdapter{s: shared, dpi: cfg.Scanner.DPI}
+		t.startScannerStatus(ctx, shared, opt.Fast)
 	}
 	var forms session.FormPrinter
 	if q := cfg.Printer.CUPSQueue; q != "" {
@@ -518,6 +522,12 @@ func (t *Terminal) DeviceStates() []kiosk.DeviceStatus {
 	}
 	if t.Printer != nil {
 		out = append(out, kiosk.DeviceStatus{Device: "printer", State: t.Printer.State().State})
+	}
+	if st := t.scannerState(); st != "" {
+		out = append(out, kiosk.DeviceStatus{Device: "scanner", State: st})
+	}
+	if t.QR != nil {
+		out = append(out, kiosk.DeviceStatus{Device: "qr", State: t.QR.State()})
 	}
 	return out
 }
