@@ -38,7 +38,9 @@ func (f *flakyStore) Enqueue(ctx context.Context, a *kiosk.Application, files ma
 	return f.st.Enqueue(ctx, a, files)
 }
 
-func (f *flakyStore) SaveRating(ctx context.Context, r kiosk.Rating) error { return f.st.SaveRating(ctx, r) }
+func (f *flakyStore) SaveRating(ctx context.Context, r kiosk.Rating) error {
+	return f.st.SaveRating(ctx, r)
+}
 
 func (f *flakyStore) Progress(context.Context, string, string) ([]session.ProgressLine, error) {
 	return nil, nil
@@ -117,7 +119,10 @@ func TestBundleRetryReachesThePlatformOnce(t *testing.T) {
 		t.Fatalf("timed out waiting for %s", what)
 	}
 	s.Submit()
-	wait("the failure", func() bool { sn := s.Snapshot(); return !sn.Busy && sn.Screen == session.ScreenReview && sn.SubmitErr != nil })
+	wait("the failure", func() bool {
+		sn := s.Snapshot()
+		return !sn.Busy && sn.Screen == session.ScreenReview && sn.SubmitErr != nil
+	})
 	s.Submit()
 	wait("the receipts", func() bool { return s.Snapshot().Screen == session.ScreenDone })
 
