@@ -217,10 +217,14 @@ func (r *Relay) DrainOnce(ctx context.Context) error {
 	r.drain.Lock()
 	defer r.drain.Unlock()
 	var errs []error
-	// Each application is tried at most once per pass, and one whose failure
-	// could not even be recorded (a full disk) waits in memory: the others
-	// behind it are still tried.
+	// Each application is tried at most once per pass: one that failed (it
+	// may be due again at once: full jitter, or a failure the outbox could
+	// not record) is skipped for the rest of the pass, and one whose failure
+	// could not be recorded waits in memory; the others behind it are still
+	// tried. A submitted one leaves the pending set by itself. After
+	// maxSkip failures the pass ends (the skip list stays small).
 	tried := r.held(r.cfg.Now())
+	sent := map[string]bool{}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -232,10 +236,9 @@ func (r *Relay) DrainOnce(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("relay: next due: %w", err)
 		}
-		if slices.Contains(tried, a.InstanceID) { // an outbox that ignores skip: do not spin
-			break
+		if sent[a.InstanceID] || slices.Contains(tried, a.InstanceID) || len(tried) >= maxSkip {
+			break // an outbox that ignores skip or did not move it on: do not spin
 		}
-		tried = append(tried, a.InstanceID)
 		r.setConn(Syncing)
 		if err := r.send(ctx, a); err != nil {
 			if ctx.Err() != nil {
@@ -243,8 +246,10 @@ func (r *Relay) DrainOnce(ctx context.Context) error {
 			}
 			errs = append(errs, fmt.Errorf("%s: %w", a.InstanceID, err))
 			r.fail(ctx, a.InstanceID, err)
+			tried = append(tried, a.InstanceID)
 			continue
 		}
+		sent[a.InstanceID] = true
 		r.mu.Lock()
 		delete(r.attempts, a.InstanceID)
 		r.st.Submitted++
@@ -297,6 +302,10 @@ func (r *Relay) fail(ctx context.Context, id string, err error) {
 	}
 	r.log.Warn("send failed", "instance", id, "attempt", n, "retry_in", d.Round(time.Millisecond), "err", msg)
 }
+
+// maxSkip bounds the failures of one pass (and so the skip list NextDue
+// gets).
+const maxSkip = 256
 
 // hold keeps an application out of the drain in memory when its failure
 // could not be recorded in the outbox.
