@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2/test"
-
 	kiosk "github.com/bianmin/kiosk"
 	"github.com/bianmin/kiosk/app/session"
 )
@@ -24,7 +22,7 @@ func TestGoldenEveryScreen(t *testing.T) {
 			shot := func(name string) {
 				t.Helper()
 				n++
-				test.AssertImageMatches(t, fmt.Sprintf("every-%s/%02d-%s.png", mode, n, name), w.Canvas().Capture())
+				assertGolden(t, fmt.Sprintf("every-%s/%02d-%s.png", mode, n, name), w.Canvas().Capture())
 			}
 			wait := func(cond func(session.Snapshot) bool) {
 				t.Helper()
@@ -134,7 +132,7 @@ func TestIdleWarningShowsCountdown(t *testing.T) {
 	if !s.Snapshot().Warning {
 		t.Fatal("no warning")
 	}
-	test.AssertImageMatches(t, "idle-warning.png", w.Canvas().Capture())
+	assertGolden(t, "idle-warning.png", w.Canvas().Capture())
 	tapButton(t, w, "需要更多时间")
 	if s.Snapshot().Warning {
 		t.Fatal("more time did not dismiss the warning")

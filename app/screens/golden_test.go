@@ -3,8 +3,6 @@ package screens
 import (
 	"testing"
 
-	"fyne.io/fyne/v2/test"
-
 	kiosk "github.com/bianmin/kiosk"
 	"github.com/bianmin/kiosk/app/session"
 )
@@ -20,17 +18,17 @@ func TestGoldenScreens(t *testing.T) {
 		}
 		t.Run(mode, func(t *testing.T) {
 			s, _, w, _ := setup(t, elder)
-			test.AssertImageMatches(t, mode+"/attract.png", w.Canvas().Capture())
+			assertGolden(t, mode+"/attract.png", w.Canvas().Capture())
 			s.CardRead(resident())
-			test.AssertImageMatches(t, mode+"/home.png", w.Canvas().Capture())
+			assertGolden(t, mode+"/home.png", w.Canvas().Capture())
 			code := s.Frequent()[0].Code
 			if err := s.ChooseItem(code); err != nil {
 				t.Fatal(err)
 			}
-			test.AssertImageMatches(t, mode+"/guide.png", w.Canvas().Capture())
+			assertGolden(t, mode+"/guide.png", w.Canvas().Capture())
 			s.StartForm()
 			s.SetField("phone", "1380013")
-			test.AssertImageMatches(t, mode+"/form.png", w.Canvas().Capture())
+			assertGolden(t, mode+"/form.png", w.Canvas().Capture())
 		})
 	}
 }

@@ -2,8 +2,10 @@ package screens
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"sort"
 	"strings"
@@ -28,13 +30,17 @@ func (u *UI) attract(s session.Snapshot) fyne.CanvasObject {
 	title.Alignment = fyne.TextAlignCenter
 	sub := u.heading(u.T("attract.subtitle"))
 	sub.Alignment = fyne.TextAlignCenter
-	// A drawn card on the reader: the one picture on the screen.
-	card := canvas.NewRectangle(kiotheme.Primary)
+	// A drawn card outline pointing at the reader below the screen: a
+	// picture, not a control, so it is drawn as an outline (a filled box
+	// looks like a button and does nothing).
+	card := canvas.NewRectangle(color.Transparent)
+	card.StrokeColor = kiotheme.Primary
+	card.StrokeWidth = 6
 	card.CornerRadius = 24
-	cardText := canvas.NewText(u.T("attract.hint_card"), kiotheme.White)
+	cardText := canvas.NewText(u.T("attract.hint_card"), kiotheme.Primary)
 	cardText.TextSize = u.th.Size(fynetheme.SizeNameHeadingText)
 	cardText.Alignment = fyne.TextAlignCenter
-	cardBox := container.NewCenter(container.NewGridWrap(fyne.NewSize(640, 300), container.NewStack(card, container.NewCenter(cardText))))
+	cardBox := container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 260), container.NewStack(card, container.NewCenter(cardText))))
 	arrow := canvas.NewText("↓  ↓  ↓", kiotheme.Primary)
 	arrow.TextSize = u.th.Size(kiotheme.SizeNameHero)
 	arrow.Alignment = fyne.TextAlignCenter
@@ -47,62 +53,109 @@ func (u *UI) attract(s session.Snapshot) fyne.CanvasObject {
 	)
 	hours := u.caption(u.T("attract.hours"))
 	hours.Alignment = fyne.TextAlignCenter
+	notice := u.notice(s)
 	if size := u.win.Canvas().Size(); size.Width > size.Height {
 		// Landscape terminals: the card on the left, the choices on the right.
 		left := vbox(layout.NewSpacer(), cardBox, arrow, layout.NewSpacer())
 		right := vbox(layout.NewSpacer(), actions, hours, layout.NewSpacer())
-		return container.NewVScroll(container.NewPadded(vbox(title, sub, u.notice(s),
-			container.NewBorder(nil, nil, nil, right, left))))
+		return u.page_(vbox(title, sub, notice, container.NewGridWithColumns(2, left, right)), nil)
 	}
-	return container.NewVScroll(container.NewPadded(vbox(
-		layout.NewSpacer(), title, sub, u.notice(s), layout.NewSpacer(), cardBox, arrow, layout.NewSpacer(),
-		actions, hours,
-	)))
+	return u.page_(vbox(title, sub, notice, cardBox, arrow, actions, hours), nil)
 }
 
-type manualDraft struct{ agent, name, id string }
-
+// manualID: an assisting agent types the applicant's identity. What is
+// typed lives in this screen only and is wiped when it goes away.
 func (u *UI) manualID(s session.Snapshot) fyne.CanvasObject {
-	d := &u.manual
-	errText := widget.NewLabel("")
+	d := &manualDraft{}
+	u.onWipe(d.wipe)
+	u.cur.dirty = func() bool { return d.agent != "" || d.name != "" || d.id != "" }
+	errText := u.para("")
 	errText.Importance = widget.DangerImportance
-	errText.Wrapping = u.wrap()
+	setLines(errText, "", 1)
 	fields := []struct {
 		key  string
 		kind kiosk.FieldKind
 		val  *string
 	}{{"manual.agent", kiosk.FieldNumber, &d.agent}, {"manual.name", kiosk.FieldText, &d.name}, {"manual.id_number", kiosk.FieldIDNumber, &d.id}}
-	rows := []fyne.CanvasObject{u.heading(u.T("manual.title"))}
+	editing := ""
+	var rows []fyne.CanvasObject
+	var boxes []*region
 	for _, f := range fields {
 		f := f
 		key := "manual:" + f.key
-		rows = append(rows, u.fieldRow(u.T(f.key), *f.val, nil, u.editing == key, func() { u.editing = key; u.sess.Touch() }))
-		if u.editing == key {
-			rows = append(rows, u.opt.Keyboard.Editor(f.kind, *f.val, 0, func(v string) { *f.val = v }, func() { u.editing = ""; u.sess.Touch() }))
-		}
+		var value *widget.Button
+		value = u.valueButton(*f.val, u.T("form.hint_"+string(f.kind)), func() {
+			editing = key
+			for _, b := range boxes {
+				b.refresh()
+			}
+			u.sess.Touch()
+		})
+		kb := u.region(s, func(session.Snapshot) string { return "" }, func(session.Snapshot) []fyne.CanvasObject {
+			if editing != key {
+				return nil
+			}
+			return []fyne.CanvasObject{u.opt.Keyboard.Editor(f.kind, *f.val, 0, func(v string) {
+				*f.val = v
+				u.setValue(value, v, u.T("form.hint_"+string(f.kind)))
+				setLines(errText, "", 1)
+				u.sess.Touch()
+			}, func() {
+				editing = ""
+				for _, b := range boxes {
+					b.refresh()
+				}
+				u.sess.Touch()
+			})}
+		})
+		boxes = append(boxes, kb)
+		l := widget.NewLabel(u.T(f.key))
+		l.TextStyle.Bold = true
+		rows = append(rows, l, value, kb.box)
 	}
+	rows = append([]fyne.CanvasObject{u.heading(u.T("manual.title"))}, rows...)
 	rows = append(rows, errText)
 	submit := u.primary(u.T("manual.submit"), func() {
 		if err := u.sess.SubmitManual(d.agent, d.name, strings.ToUpper(d.id)); err != nil {
-			errText.SetText(u.errorText(err))
-			return
+			setLines(errText, u.fit(u.errorText(err), fynetheme.SizeNameText, false), 1)
+			u.sess.Touch()
 		}
-		u.manual = manualDraft{}
 	})
 	return u.page_(vbox(rows...), u.bottom(true, submit))
+}
+
+type manualDraft struct{ agent, name, id string }
+
+func (d *manualDraft) wipe() { *d = manualDraft{} }
+
+// valueButton shows a field's value, or when empty a hint saying what to
+// enter; tapping it opens the field's keyboard.
+func (u *UI) valueButton(value, hint string, tap func()) *widget.Button {
+	b := widget.NewButton("", tap)
+	b.Alignment = widget.ButtonAlignLeading
+	u.setValue(b, value, hint)
+	return b
+}
+
+func (u *UI) setValue(b *widget.Button, value, hint string) {
+	text := value
+	if text == "" {
+		text = hint
+	}
+	if b.Text != text {
+		b.SetText(text)
+	}
 }
 
 func (u *UI) confirmID(s session.Snapshot) fyne.CanvasObject {
 	id := s.Identity
 	name := u.heading(u.T("confirm_id.name", id.DisplayName()))
-	var codes []string
-	for _, r := range id.RareChars {
-		codes = append(codes, fmt.Sprintf("U+%04X", r))
-	}
+	// The rare characters themselves are shown as the card gives them;
+	// their code points mean nothing to a resident and are not shown.
 	return u.page_(vbox(
 		u.heading(u.T("confirm_id.title")), u.para(u.T("confirm_id.body")), name,
 		u.para(u.T("confirm_id.id_number", kiosk.MaskID(id.IDNumber))),
-		u.caption(strings.Join(codes, " ")),
+		u.para(u.T("confirm_id.rare_count", len(id.RareChars))),
 		widget.NewButton(u.T("app.help"), u.sess.OpenHelp),
 	), u.bottom(false, u.primary(u.T("confirm_id.ok"), u.sess.ConfirmIdentity)))
 }
@@ -128,18 +181,18 @@ func (u *UI) home(s session.Snapshot) fyne.CanvasObject {
 	for _, c := range cat.Categories {
 		catNames = append(catNames, c.Name)
 	}
-	cats := container.NewGridWithColumns(u.columnsFor(catNames, 3))
+	cats := container.NewGridWithColumns(u.columnsForExtra(catNames, 3, u.pictoExtra()))
 	for _, c := range cat.Categories {
 		id := c.ID
 		if len(kioskItems(cat, id)) == 0 {
 			continue
 		}
-		cats.Add(u.tile(c.Name, func() { u.sess.ChooseCategory(id) }))
+		cats.Add(u.pictoTile(categoryIcon(id), c.Name, func() { u.sess.ChooseCategory(id) }))
 	}
 	bundles := container.NewGridWithColumns(1)
 	for _, b := range cat.Bundles {
 		code := b.Code
-		bundles.Add(u.tile(b.Name, func() { _ = u.sess.ChooseBundle(code) }))
+		bundles.Add(u.pictoTile(bundleIcon, b.Name, func() { _ = u.sess.ChooseBundle(code) }))
 	}
 	more := container.NewGridWithColumns(2,
 		widget.NewButton(u.T("home.progress"), u.sess.OpenProgress),
@@ -148,11 +201,9 @@ func (u *UI) home(s session.Snapshot) fyne.CanvasObject {
 	if s.Agent != "" {
 		objs = append(objs, u.caption(u.T("review.agent")+"："+s.Agent))
 	}
-	objs = append(objs, u.section(u.T("home.frequent")), freq)
-	if !s.Elder { // 长辈模式: a simplified home with the frequent items only
-		objs = append(objs, u.section(u.T("home.categories")), cats, u.section(u.T("home.bundles")), bundles)
-	}
-	objs = append(objs, more)
+	// 长辈模式 reaches every service too: the same sections, bigger.
+	objs = append(objs, u.section(u.T("home.frequent")), freq,
+		u.section(u.T("home.categories")), cats, u.section(u.T("home.bundles")), bundles, more)
 	return u.page_(vbox(objs...), nil)
 }
 
@@ -174,14 +225,35 @@ func (u *UI) section(text string) fyne.CanvasObject {
 	return container.NewVBox(widget.NewSeparator(), l)
 }
 
-func (u *UI) itemList(items []*kiosk.ServiceItem) fyne.CanvasObject {
-	shown, pager := pageOf(u, items, u.perPage(8))
-	list := container.NewGridWithColumns(1)
-	for _, it := range shown {
-		code := it.Code
-		list.Add(u.tile(it.Name, func() { _ = u.sess.ChooseItem(code) }))
+// itemList is a paged list of item tiles; its page is the screen's own.
+func (u *UI) itemList(s session.Snapshot, keyOf func(session.Snapshot) string, items func(session.Snapshot) []*kiosk.ServiceItem) *region {
+	page := 0
+	var r *region
+	last := "\x00"
+	r = u.region(s, func(s session.Snapshot) string {
+		if k := keyOf(s); k != last {
+			last, page = k, 0
+		}
+		return last
+	}, func(s session.Snapshot) []fyne.CanvasObject {
+		shown, pager := pageOf(u, items(s), u.perPage(8), &page, func() { r.refresh() })
+		list := container.NewGridWithColumns(1)
+		for _, it := range shown {
+			code := it.Code
+			list.Add(u.tile(it.Name, func() { _ = u.sess.ChooseItem(code) }))
+		}
+		return []fyne.CanvasObject{list, pager}
+	})
+	return r
+}
+
+func itemCodes(items []*kiosk.ServiceItem) string {
+	var b strings.Builder
+	for _, it := range items {
+		b.WriteString(it.Code)
+		b.WriteByte(',')
 	}
-	return vbox(list, pager)
+	return b.String()
 }
 
 func (u *UI) category(s session.Snapshot) fyne.CanvasObject {
@@ -193,14 +265,21 @@ func (u *UI) category(s session.Snapshot) fyne.CanvasObject {
 	if len(s.Items) == 0 {
 		body = append(body, u.para(u.T("category.empty")))
 	}
-	body = append(body, u.itemList(s.Items))
+	list := u.itemList(s, func(s session.Snapshot) string { return itemCodes(s.Items) }, func(s session.Snapshot) []*kiosk.ServiceItem { return s.Items })
+	body = append(body, list.box)
 	return u.page_(vbox(body...), u.bottom(true, nil))
 }
 
+// search: the keyboard is built once; typing updates the query box and the
+// results in place. 确定 closes the keyboard to show the whole list; tapping
+// the box opens it again. In landscape the results sit beside the keyboard.
 func (u *UI) search(s session.Snapshot) fyne.CanvasObject {
-	query := s.Query
-	results := s.Items
-	box := u.fieldRow(u.T("search.title"), query, nil, true, func() {})
+	hint := u.T("search.placeholder")
+	var box *widget.Button
+	kbOpen := true
+	var kbRegion *region
+	box = u.valueButton(s.Query, hint, func() { kbOpen = true; kbRegion.refresh(); u.sess.Touch() })
+	box.Importance = widget.HighImportance
 	run := func(q string) {
 		var codes []string
 		if u.opt.Search != nil && strings.TrimSpace(q) != "" {
@@ -208,13 +287,38 @@ func (u *UI) search(s session.Snapshot) fyne.CanvasObject {
 		}
 		u.sess.SetSearchResults(q, codes)
 	}
-	kb := u.opt.Keyboard.Editor(kiosk.FieldText, query, 20, run, func() {})
-	body := []fyne.CanvasObject{u.caption(u.T("search.hint")), box, kb}
-	if strings.TrimSpace(query) != "" && len(results) == 0 {
-		body = append(body, u.para(u.T("search.no_result")))
+	kb := u.opt.Keyboard.Editor(kiosk.FieldText, s.Query, 20, run, func() { kbOpen = false; kbRegion.refresh(); u.sess.Touch() })
+	kbRegion = u.region(s, func(session.Snapshot) string { return "" }, func(session.Snapshot) []fyne.CanvasObject {
+		if !kbOpen {
+			return nil
+		}
+		return []fyne.CanvasObject{kb}
+	})
+	u.onUpdate(s, func(s session.Snapshot) { u.setValue(box, s.Query, hint) })
+	landscape := false
+	if size := u.win.Canvas().Size(); size.Width > size.Height {
+		landscape = true
+		// The results pane beside the keyboard: paragraphs break to its width.
+		u.cur.width = u.textWidth() - kb.MinSize().Width - 2*u.th.Size(fynetheme.SizeNamePadding)
 	}
-	body = append(body, u.itemList(results))
-	return u.page_(vbox(body...), u.bottom(true, nil))
+	none := u.para("")
+	u.onUpdate(s, func(s session.Snapshot) {
+		text := ""
+		if strings.TrimSpace(s.Query) != "" && len(s.Items) == 0 {
+			text = u.fit(u.T("search.no_result"), fynetheme.SizeNameText, false)
+		}
+		setLines(none, text, 2)
+	})
+	list := u.itemList(s, func(s session.Snapshot) string { return s.Query + "|" + itemCodes(s.Items) }, func(s session.Snapshot) []*kiosk.ServiceItem { return s.Items })
+	head := []fyne.CanvasObject{u.caption(u.T("search.hint")), box}
+	if landscape {
+		// Landscape: the keyboard at its own width on the left, the hint
+		// and the results beside it.
+		left := vbox(box, kbRegion.box)
+		right := u.page_(vbox(u.caption(u.T("search.hint")), none, list.box), nil)
+		return container.NewBorder(nil, u.bottom(true, nil), left, nil, right)
+	}
+	return u.page_(vbox(append(head, kbRegion.box, none, list.box)...), u.bottom(true, nil))
 }
 
 func (u *UI) guide(s session.Snapshot) fyne.CanvasObject {
@@ -243,9 +347,9 @@ func (u *UI) guide(s session.Snapshot) fyne.CanvasObject {
 		if it.PromisedLimitDays == 0 {
 			kv("guide.promised_limit", u.T("guide.immediate"))
 		} else {
-			kv("guide.promised_limit", u.T("guide.days", it.PromisedLimitDays))
+			kv("guide.promised_limit", u.days(it.PromisedLimitDays))
 		}
-		kv("guide.legal_limit", u.T("guide.days", it.LegalLimitDays))
+		kv("guide.legal_limit", u.days(it.LegalLimitDays))
 		fee := u.T("guide.free")
 		if it.Fee.Charged {
 			fee = it.Fee.Standard
@@ -279,42 +383,81 @@ func (u *UI) guide(s session.Snapshot) fyne.CanvasObject {
 		spoken = append(spoken, u.T("guide.materials")+"，"+strings.Join(mats, "，"))
 		kv("guide.basis", it.LegalBasis)
 	}
-	read := widget.NewButton(u.T("guide.read_aloud"), func() { u.sess.Say(strings.Join(spoken, "。")); u.sess.Touch() })
-	body = append([]fyne.CanvasObject{read}, body...)
+	if u.opt.Voice != nil { // no audio player: no button that would stay silent
+		read := widget.NewButton(u.T("guide.read_aloud"), func() { u.sess.Say(strings.Join(spoken, "。")); u.sess.Touch() })
+		body = append([]fyne.CanvasObject{read}, body...)
+	}
 	return u.page_(vbox(body...), u.bottom(true, u.primary(u.T("guide.start"), u.sess.StartForm)))
 }
 
-// fieldRow shows one field: label, value (or a hint), error text.
-func (u *UI) fieldRow(label, value string, err error, active bool, tap func()) fyne.CanvasObject {
-	shown := value
-	if shown == "" {
-		shown = u.T("form.tap_to_edit")
+// days says "N working days" with the right plural.
+func (u *UI) days(n int) string {
+	if n == 1 && u.tr.Has("guide.day") {
+		return u.T("guide.day", n)
 	}
-	b := widget.NewButton(shown, tap)
-	b.Alignment = widget.ButtonAlignLeading
-	if active {
-		b.Importance = widget.HighImportance
-	}
-	l := widget.NewLabel(label)
-	l.TextStyle.Bold = true
-	rows := []fyne.CanvasObject{l, b}
-	if err != nil {
-		e := u.para("× " + u.errorText(err))
-		e.Importance = widget.DangerImportance
-		rows = append(rows, e)
-	}
-	return container.NewVBox(rows...)
+	return u.T("guide.days", n)
 }
 
+// errLine is a field's inline error line: always there, as high as the
+// longest error message, so an error appearing moves nothing.
+func (u *UI) errLine() *widget.Label {
+	l := u.para("")
+	l.Importance = widget.DangerImportance
+	setLines(l, "", u.errLines())
+	return l
+}
+
+// errLines is how many lines the longest field error takes on this screen.
+func (u *UI) errLines() int {
+	n := 1
+	for _, k := range u.tr.Keys() {
+		if strings.HasPrefix(k, "field_error.") {
+			n = max(n, strings.Count(u.fit("× "+u.T(k), fynetheme.SizeNameText, false), "\n")+1)
+		}
+	}
+	return n
+}
+
+func (u *UI) setErr(l *widget.Label, err error) {
+	text := ""
+	if err != nil {
+		text = u.fit("× "+u.errorText(err), fynetheme.SizeNameText, false)
+	}
+	setLines(l, text, u.errLines())
+}
+
+// hint says what to enter in an empty field.
+func (u *UI) hint(f kiosk.FieldSpec) string {
+	if f.Hint != "" {
+		return f.Hint
+	}
+	return u.T("form.hint_" + string(f.Kind))
+}
+
+// form: every row is built once; typing updates the value and its error
+// line in place and leaves the keyboard (and its pinyin composition,
+// candidates, handwriting tab) alone.
 func (u *UI) form(s session.Snapshot) fyne.CanvasObject {
 	body := []fyne.CanvasObject{u.heading(u.T("form.title"))}
 	if s.Identity != nil {
 		body = append(body, u.caption(u.T("form.prefilled")))
 	}
-	if len(s.FieldErrors) > 0 {
-		e := u.para(u.T("form.fix_errors"))
-		e.Importance = widget.DangerImportance
-		body = append(body, e)
+	banner := u.para("")
+	banner.Importance = widget.DangerImportance
+	u.onUpdate(s, func(s session.Snapshot) {
+		text := ""
+		if len(s.FieldErrors) > 0 {
+			text = u.fit(u.T("form.fix_errors"), fynetheme.SizeNameText, false)
+		}
+		setLines(banner, text, 1)
+	})
+	body = append(body, banner)
+	editing := ""
+	var kbs []*region
+	reopen := func() {
+		for _, r := range kbs {
+			r.refresh()
+		}
 	}
 	for _, f := range s.Fields {
 		f := f
@@ -322,24 +465,60 @@ func (u *UI) form(s session.Snapshot) fyne.CanvasObject {
 		if f.Required {
 			label += " *"
 		}
+		l := widget.NewLabel(label)
+		l.TextStyle.Bold = true
+		errL := u.errLine()
 		if f.Kind == kiosk.FieldChoice {
-			body = append(body, u.choiceRow(f, s.Form[f.Key], s.FieldErrors[f.Key]))
+			choices := u.region(s, func(s session.Snapshot) string { return s.Form[f.Key] }, func(s session.Snapshot) []fyne.CanvasObject {
+				return []fyne.CanvasObject{u.choiceGrid(f, s.Form[f.Key])}
+			})
+			u.onUpdate(s, func(s session.Snapshot) { u.setErr(errL, s.FieldErrors[f.Key]) })
+			body = append(body, container.NewVBox(l, choices.box, errL))
 			continue
 		}
-		active := u.editing == f.Key
-		body = append(body, u.fieldRow(label, s.Form[f.Key], s.FieldErrors[f.Key], active, func() { u.editing = f.Key; u.sess.Touch() }))
-		if active {
-			body = append(body, u.opt.Keyboard.Editor(f.Kind, s.Form[f.Key], f.MaxLen,
-				func(v string) { u.sess.SetField(f.Key, v) }, func() { u.editing = ""; u.sess.Touch() }))
-		}
+		var value *widget.Button
+		value = u.valueButton(s.Form[f.Key], u.hint(f), func() { editing = f.Key; reopen(); u.sess.Touch() })
+		u.onUpdate(s, func(s session.Snapshot) {
+			u.setValue(value, s.Form[f.Key], u.hint(f))
+			imp := widget.MediumImportance
+			if editing == f.Key {
+				imp = widget.HighImportance
+			}
+			if value.Importance != imp {
+				value.Importance = imp
+				value.Refresh()
+			}
+			u.setErr(errL, s.FieldErrors[f.Key])
+		})
+		kb := u.region(s, func(session.Snapshot) string { return "" }, func(s session.Snapshot) []fyne.CanvasObject {
+			if editing != f.Key {
+				return nil
+			}
+			return []fyne.CanvasObject{u.opt.Keyboard.Editor(f.Kind, s.Form[f.Key], f.MaxLen,
+				func(v string) { u.sess.SetField(f.Key, v) }, func() { editing = ""; reopen(); u.sess.Touch() })}
+		})
+		kbs = append(kbs, kb)
+		body = append(body, container.NewVBox(l, value, errL), kb.box)
 	}
-	next := u.primary(u.T("form.submit"), func() { u.editing = ""; u.sess.SubmitForm() })
+	next := u.primary(u.T("form.submit"), func() {
+		editing = ""
+		reopen()
+		if !u.sess.SubmitForm() {
+			u.scrollToFirstError()
+		}
+	})
 	return u.page_(vbox(body...), u.bottom(true, next))
 }
 
-func (u *UI) choiceRow(f kiosk.FieldSpec, value string, err error) fyne.CanvasObject {
-	l := widget.NewLabel(f.Label)
-	l.TextStyle.Bold = true
+// scrollToFirstError brings the top of the form (the error banner) into
+// view after a refused 下一步, so the errors are above the fold.
+func (u *UI) scrollToFirstError() {
+	if u.cur != nil && u.cur.scroll != nil {
+		u.cur.scroll.Scroll().ScrollToTop()
+	}
+}
+
+func (u *UI) choiceGrid(f kiosk.FieldSpec, value string) fyne.CanvasObject {
 	grid := container.NewGridWithColumns(u.columnsFor(append([]string{"√ "}, f.Choices...), min(3, max(1, len(f.Choices)))))
 	for _, c := range f.Choices {
 		c := c
@@ -353,83 +532,106 @@ func (u *UI) choiceRow(f kiosk.FieldSpec, value string, err error) fyne.CanvasOb
 		}
 		grid.Add(b)
 	}
-	rows := []fyne.CanvasObject{l, grid}
-	if err != nil {
-		e := u.para("× " + u.errorText(err))
-		e.Importance = widget.DangerImportance
-		rows = append(rows, e)
+	return grid
+}
+
+// needsPerson reports a material no scan can give: a face check needs a
+// camera this terminal does not have, so staff or a window must do it.
+func needsPerson(m kiosk.MaterialSpec) bool {
+	return strings.Contains(m.Name, "人脸") || strings.Contains(m.Standard, "摄像头")
+}
+
+func materialsKey(s session.Snapshot) string {
+	var b strings.Builder
+	for _, m := range s.Materials {
+		fmt.Fprintf(&b, "%s:%d:%s|", m.Mode, len(m.Thumbs), m.Due.String())
 	}
-	return container.NewVBox(rows...)
+	fmt.Fprintf(&b, "%v", s.Busy)
+	return b.String()
 }
 
 func (u *UI) materials(s session.Snapshot) fyne.CanvasObject {
-	body := []fyne.CanvasObject{u.heading(u.T("materials.title")), u.caption(u.T("materials.place_on_scanner")), u.notice(s)}
-	for i, m := range s.Materials {
-		i, m := i, m
-		name := m.Spec.Name
-		if !m.Spec.Required {
-			name += u.T("materials.optional")
+	head := []fyne.CanvasObject{u.heading(u.T("materials.title")), u.caption(u.T("materials.place_on_scanner")), u.notice(s)}
+	list := u.region(s, materialsKey, func(s session.Snapshot) []fyne.CanvasObject {
+		var body []fyne.CanvasObject
+		for i, m := range s.Materials {
+			body = append(body, u.materialRow(i, m)...)
 		}
-		var state string
-		switch m.Mode {
-		case kiosk.MaterialFromCard:
-			state = "√ " + u.T("materials.from_card")
-		case kiosk.MaterialScanned:
-			state = "√ " + u.T("materials.scanned", len(m.Thumbs))
-		case kiosk.MaterialCommitted:
-			state = "√ " + u.T("materials.committed")
-		case kiosk.MaterialDeferred:
-			state = "√ " + u.T("materials.deferred", m.Due.String())
-		case kiosk.MaterialELicence:
-			state = "√ " + u.T("materials.exempt")
-		default:
-			state = u.T("materials.undecided")
+		if s.Busy {
+			body = append(body, widget.NewProgressBarInfinite())
 		}
-		st := u.para(state)
-		if m.Mode != "" {
-			st.Importance = widget.SuccessImportance
-		} else if m.Spec.Required {
-			st.Importance = widget.WarningImportance
-		}
-		title := u.label(name, fynetheme.SizeNameText, true)
-		row := []fyne.CanvasObject{widget.NewSeparator(), title, st}
-		if len(m.Thumbs) > 0 {
-			thumbs := container.NewHBox()
-			for _, t := range m.Thumbs {
-				if img, err := png.Decode(bytes.NewReader(t)); err == nil {
-					ci := canvas.NewImageFromImage(img)
-					ci.FillMode = canvas.ImageFillContain
-					ci.SetMinSize(fyne.NewSize(120, 170))
-					thumbs.Add(ci)
-				}
-			}
-			row = append(row, thumbs)
-		}
-		if m.Mode != kiosk.MaterialFromCard {
-			btns := container.NewGridWithColumns(u.columnsFor([]string{u.T("materials.rescan"), u.T("materials.commit"), u.T("materials.defer"), u.T("materials.elicence")}, 3))
-			scan := u.T("materials.scan")
-			if m.Mode == kiosk.MaterialScanned {
-				scan = u.T("materials.rescan")
-			}
-			btns.Add(widget.NewButton(scan, func() { u.sess.ScanMaterial(i) }))
-			if m.Spec.Committable {
-				btns.Add(widget.NewButton(u.T("materials.commit"), func() { _ = u.sess.SetMaterialMode(i, kiosk.MaterialCommitted) }))
-			}
-			if m.Spec.Deferrable {
-				btns.Add(widget.NewButton(u.T("materials.defer"), func() { _ = u.sess.SetMaterialMode(i, kiosk.MaterialDeferred) }))
-			}
-			if m.Spec.ELicence != "" {
-				btns.Add(widget.NewButton(u.T("materials.elicence"), func() { _ = u.sess.SetMaterialMode(i, kiosk.MaterialELicence) }))
-			}
-			row = append(row, btns)
-		}
-		body = append(body, row...)
-	}
-	if s.Busy {
-		body = append(body, widget.NewProgressBarInfinite())
-	}
+		return body
+	})
 	next := u.primary(u.T("materials.review"), func() { _ = u.sess.Review() })
-	return u.page_(vbox(body...), u.bottom(true, next))
+	return u.page_(vbox(append(head, list.box)...), u.bottom(true, next))
+}
+
+func (u *UI) materialRow(i int, m session.MaterialChoice) []fyne.CanvasObject {
+	name := m.Spec.Name
+	if !m.Spec.Required {
+		name += u.T("materials.optional")
+	}
+	var state string
+	switch m.Mode {
+	case kiosk.MaterialFromCard:
+		state = "√ " + u.T("materials.from_card")
+	case kiosk.MaterialScanned:
+		state = "√ " + u.T("materials.scanned", len(m.Thumbs))
+	case kiosk.MaterialCommitted:
+		state = "√ " + u.T("materials.committed")
+	case kiosk.MaterialDeferred:
+		state = "√ " + u.T("materials.deferred", m.Due.String())
+	case kiosk.MaterialELicence:
+		state = "√ " + u.T("materials.exempt")
+	default:
+		state = u.T("materials.undecided")
+		if needsPerson(m.Spec) {
+			state = u.T("materials.needs_staff")
+		}
+	}
+	st := u.para(state)
+	if m.Mode != "" {
+		st.Importance = widget.SuccessImportance
+	} else if m.Spec.Required {
+		st.Importance = widget.WarningImportance
+	}
+	title := u.label(name, fynetheme.SizeNameText, true)
+	row := []fyne.CanvasObject{widget.NewSeparator(), title, st}
+	if len(m.Thumbs) > 0 {
+		thumbs := container.NewHBox()
+		for _, t := range m.Thumbs {
+			if img, err := png.Decode(bytes.NewReader(t)); err == nil {
+				ci := canvas.NewImageFromImage(img)
+				ci.FillMode = canvas.ImageFillContain
+				ci.SetMinSize(fyne.NewSize(120, 170))
+				thumbs.Add(ci)
+			}
+		}
+		row = append(row, thumbs)
+	}
+	if m.Mode == kiosk.MaterialFromCard {
+		return row
+	}
+	if needsPerson(m.Spec) {
+		// Never a flatbed scan for a face check.
+		return append(row, widget.NewButton(u.T("app.help"), u.sess.OpenHelp))
+	}
+	btns := container.NewGridWithColumns(u.columnsFor([]string{u.T("materials.rescan"), u.T("materials.commit"), u.T("materials.defer"), u.T("materials.elicence")}, 3))
+	scan := u.T("materials.scan")
+	if m.Mode == kiosk.MaterialScanned {
+		scan = u.T("materials.rescan")
+	}
+	btns.Add(widget.NewButton(scan, func() { u.sess.ScanMaterial(i) }))
+	if m.Spec.Committable {
+		btns.Add(widget.NewButton(u.T("materials.commit"), func() { _ = u.sess.SetMaterialMode(i, kiosk.MaterialCommitted) }))
+	}
+	if m.Spec.Deferrable {
+		btns.Add(widget.NewButton(u.T("materials.defer"), func() { _ = u.sess.SetMaterialMode(i, kiosk.MaterialDeferred) }))
+	}
+	if m.Spec.ELicence != "" {
+		btns.Add(widget.NewButton(u.T("materials.elicence"), func() { _ = u.sess.SetMaterialMode(i, kiosk.MaterialELicence) }))
+	}
+	return append(row, btns)
 }
 
 func (u *UI) review(s session.Snapshot) fyne.CanvasObject {
@@ -456,16 +658,18 @@ func (u *UI) review(s session.Snapshot) fyne.CanvasObject {
 	if s.Agent != "" {
 		body = append(body, u.para(u.T("review.agent")+"："+s.Agent))
 	}
+	// What the resident typed is shown as typed, so they can check it
+	// (masking is for the printed receipt and the logs); what came from the
+	// card is masked, as on every other screen.
 	for _, f := range s.Fields {
 		v := s.Form[f.Key]
-		switch f.Kind {
-		case kiosk.FieldIDNumber, kiosk.FieldBankCard:
-			v = kiosk.MaskID(v)
-		case kiosk.FieldMobile:
-			v = kiosk.MaskMobile(v)
-		}
-		if f.Prefill == "name" {
-			v = kiosk.MaskName(v)
+		if f.Prefill != "" && s.Identity != nil {
+			switch {
+			case f.Kind == kiosk.FieldIDNumber:
+				v = kiosk.MaskID(v)
+			case f.Prefill == "name":
+				v = kiosk.MaskName(v)
+			}
 		}
 		body = append(body, u.para(f.Label+"："+v))
 	}
@@ -495,45 +699,66 @@ func qrImage(payload string, size int) fyne.CanvasObject {
 	return img
 }
 
+func doneKey(s session.Snapshot) string {
+	return fmt.Sprintf("%d|%v|%v|%v|%v", len(s.Receipts), s.PrintErr, s.FormErr, s.FormsPrinted, s.Busy)
+}
+
 func (u *UI) done(s session.Snapshot) fyne.CanvasObject {
 	body := []fyne.CanvasObject{u.heading("√ " + u.T("done.title"))}
 	for _, r := range s.Receipts {
 		body = append(body, u.section(r.ItemName), u.para(u.T("done.acceptance_no", r.AcceptanceNo)))
 		if r.PromisedDays > 0 {
-			body = append(body, u.para(u.T("done.promised", r.PromisedDays)))
+			key := "done.promised"
+			if r.PromisedDays == 1 {
+				key = "done.promised_one"
+			}
+			body = append(body, u.para(u.T(key, r.PromisedDays)))
 		}
 		for _, d := range r.Deferred {
 			body = append(body, u.para(d.Name+"："+u.T("materials.deferred", d.Due.String())))
 		}
 	}
 	if s.Receipt != nil && s.Receipt.QRPayload != "" {
-		body = append(body, container.NewCenter(qrImage(s.Receipt.QRPayload, 320)))
-	}
-	if s.PrintErr != nil {
-		e := u.para(u.T("done.print_failed", u.errorText(s.PrintErr)))
-		e.Importance = widget.DangerImportance
-		body = append(body, e, u.primary(u.T("done.reprint"), u.sess.Reprint))
-	} else {
-		body = append(body, u.para(u.T("done.take_receipt")))
-	}
-	if u.sess.CanPrintForms() {
-		switch {
-		case s.FormErr != nil:
-			e := u.para(u.T("done.form_failed", u.errorText(s.FormErr)))
-			e.Importance = widget.DangerImportance
-			body = append(body, e, widget.NewButton(u.T("done.print_form"), u.sess.PrintForms))
-		case s.FormsPrinted:
-			ok := u.para("√ " + u.T("done.form_printed"))
-			ok.Importance = widget.SuccessImportance
-			body = append(body, ok)
-		default:
-			body = append(body, widget.NewButton(u.T("done.print_form"), u.sess.PrintForms))
+		side := 320
+		if size := u.win.Canvas().Size(); size.Height > 0 && size.Height < size.Width {
+			side = 240 // landscape: the QR and the actions fit above the fold
 		}
+		body = append(body, container.NewCenter(qrImage(s.Receipt.QRPayload, side)))
 	}
-	body = append(body, u.caption(u.T("done.sync_note")))
-	if s.Busy {
-		body = append(body, widget.NewProgressBarInfinite())
-	}
+	state := u.region(s, doneKey, func(s session.Snapshot) []fyne.CanvasObject {
+		var out []fyne.CanvasObject
+		if s.PrintErr != nil {
+			e := u.para(u.T("done.print_failed", u.errorText(s.PrintErr)))
+			e.Importance = widget.DangerImportance
+			reprint := u.primary(u.T("done.reprint"), u.sess.Reprint)
+			if s.Busy {
+				reprint.Disable() // one copy at a time
+			}
+			out = append(out, e, reprint)
+		} else {
+			out = append(out, u.para(u.T("done.take_receipt")))
+		}
+		if u.sess.CanPrintForms() {
+			switch {
+			case s.FormErr != nil:
+				e := u.para(u.T("done.form_failed", u.errorText(s.FormErr)))
+				e.Importance = widget.DangerImportance
+				out = append(out, e, widget.NewButton(u.T("done.print_form"), u.sess.PrintForms))
+			case s.FormsPrinted:
+				ok := u.para("√ " + u.T("done.form_printed"))
+				ok.Importance = widget.SuccessImportance
+				out = append(out, ok)
+			default:
+				out = append(out, widget.NewButton(u.T("done.print_form"), u.sess.PrintForms))
+			}
+		}
+		out = append(out, u.caption(u.T("done.sync_note")))
+		if s.Busy {
+			out = append(out, u.para(u.T("app.busy")), widget.NewProgressBarInfinite())
+		}
+		return out
+	})
+	body = append(body, state.box)
 	actions := container.NewGridWithColumns(2, widget.NewButton(u.T("done.finish"), u.sess.End), u.primary(u.T("done.rate"), u.sess.OpenRating))
 	return u.page_(vbox(body...), container.NewPadded(actions))
 }
@@ -543,45 +768,51 @@ type ratingDraft struct {
 	tags  map[string]bool
 }
 
+// rate: the resident's choice lives in this screen only and is wiped when
+// it goes away.
 func (u *UI) rate(s session.Snapshot) fyne.CanvasObject {
-	if u.rating == nil {
-		u.rating = &ratingDraft{tags: map[string]bool{}}
-	}
-	d := u.rating
-	body := []fyne.CanvasObject{u.heading(u.T("rate.title")), u.caption(u.T("rate.subtitle"))}
-	levels := container.NewGridWithColumns(1)
-	for _, l := range kiosk.RatingLevels {
-		l := l
-		text := strings.Repeat("★", int(l)) + strings.Repeat("☆", 5-int(l)) + "  " + l.Label()
-		if d.level == l {
-			text = "√ " + text
-		}
-		b := widget.NewButton(text, func() { d.level = l; u.sess.Touch() })
-		b.Alignment = widget.ButtonAlignLeading
-		if d.level == l {
-			b.Importance = widget.HighImportance
-		}
-		levels.Add(container.New(minHeight{u.th.Size(kiotheme.SizeNameTarget) * 1.3}, b))
-	}
-	body = append(body, levels)
-	if d.level.NeedsFollowUp() {
-		body = append(body, u.para(u.T("rate.reasons")))
-		grid := container.NewGridWithColumns(u.columnsFor(kiosk.LowRatingReasons, 2))
-		for _, r := range kiosk.LowRatingReasons {
-			r := r
-			text := r
-			if d.tags[r] {
-				text = "√ " + r
+	d := &ratingDraft{tags: map[string]bool{}}
+	u.onWipe(func() { d.level = 0; clear(d.tags) })
+	var submit *widget.Button
+	var r *region
+	changed := func() { r.refresh(); setEnabled(submit, d.level.Valid()); u.sess.Touch() }
+	r = u.region(s, func(session.Snapshot) string { return "" }, func(session.Snapshot) []fyne.CanvasObject {
+		levels := container.NewGridWithColumns(1)
+		for _, l := range kiosk.RatingLevels {
+			l := l
+			text := strings.Repeat("★", int(l)) + strings.Repeat("☆", 5-int(l)) + "  " + l.Label()
+			if d.level == l {
+				text = "√ " + text
 			}
-			b := widget.NewButton(text, func() { d.tags[r] = !d.tags[r]; u.sess.Touch() })
-			if d.tags[r] {
+			b := widget.NewButton(text, func() { d.level = l; changed() })
+			b.Alignment = widget.ButtonAlignLeading
+			if d.level == l {
 				b.Importance = widget.HighImportance
 			}
-			grid.Add(b)
+			levels.Add(container.New(minHeight{u.th.Size(kiotheme.SizeNameTarget) * 1.3}, b))
 		}
-		body = append(body, grid)
-	}
-	submit := u.primary(u.T("rate.submit"), func() {
+		out := []fyne.CanvasObject{levels}
+		if d.level.NeedsFollowUp() {
+			out = append(out, u.para(u.T("rate.reasons")))
+			grid := container.NewGridWithColumns(u.columnsFor(kiosk.LowRatingReasons, 2))
+			for _, reason := range kiosk.LowRatingReasons {
+				reason := reason
+				text := reason
+				if d.tags[reason] {
+					text = "√ " + reason
+				}
+				b := widget.NewButton(text, func() { d.tags[reason] = !d.tags[reason]; changed() })
+				if d.tags[reason] {
+					b.Importance = widget.HighImportance
+				}
+				grid.Add(b)
+			}
+			out = append(out, grid)
+		}
+		return out
+	})
+	body := []fyne.CanvasObject{u.heading(u.T("rate.title")), u.caption(u.T("rate.subtitle")), r.box}
+	submit = u.primary(u.T("rate.submit"), func() {
 		var tags []string
 		for t, on := range d.tags {
 			if on {
@@ -589,15 +820,21 @@ func (u *UI) rate(s session.Snapshot) fyne.CanvasObject {
 			}
 		}
 		sort.Strings(tags)
-		if d.level.Valid() && u.sess.Rate(d.level, tags) == nil {
-			u.rating = nil
+		if d.level.Valid() {
+			_ = u.sess.Rate(d.level, tags)
 		}
 	})
-	if !d.level.Valid() {
-		submit.Disable()
-	}
-	skip := widget.NewButton(u.T("rate.skip"), func() { u.rating = nil; u.sess.End() })
+	setEnabled(submit, d.level.Valid())
+	skip := widget.NewButton(u.T("rate.skip"), u.sess.End)
 	return u.page_(vbox(body...), container.NewPadded(container.NewGridWithColumns(2, skip, submit)))
+}
+
+func setEnabled(b *widget.Button, on bool) {
+	if on {
+		b.Enable()
+	} else {
+		b.Disable()
+	}
 }
 
 func (u *UI) end(s session.Snapshot) fyne.CanvasObject {
@@ -609,58 +846,114 @@ func (u *UI) end(s session.Snapshot) fyne.CanvasObject {
 	c.Alignment = fyne.TextAlignCenter
 	w := u.caption(u.T("end.wiped"))
 	w.Alignment = fyne.TextAlignCenter
-	return container.NewCenter(vbox(t, c, w))
+	return container.NewCenter(vbox(t, c, w, u.notice(s)))
+}
+
+func progressKey(s session.Snapshot) string {
+	return fmt.Sprintf("%v|%v|%v|%d", s.Busy, s.ProgressErr, s.Progress == nil, len(s.Progress))
 }
 
 func (u *UI) progress(s session.Snapshot) fyne.CanvasObject {
-	body := []fyne.CanvasObject{u.heading(u.T("progress.title")), u.para(u.T("progress.hint")), u.notice(s)}
-	if s.Busy {
-		body = append(body, widget.NewProgressBarInfinite())
-	}
-	if s.ProgressErr != nil {
-		e := u.para(u.errorText(s.ProgressErr))
-		e.Importance = widget.DangerImportance
-		body = append(body, e)
-	}
-	if !s.Busy && s.Progress != nil && len(s.Progress) == 0 {
-		body = append(body, u.para(u.T("progress.none")))
-	}
-	shown, pager := pageOf(u, s.Progress, u.perPage(5))
-	for _, p := range shown {
-		where := u.T("progress.local")
-		if p.Synced {
-			where = u.T("progress.synced")
+	head := []fyne.CanvasObject{u.heading(u.T("progress.title")), u.para(u.T("progress.hint")), u.notice(s)}
+	page := 0
+	var r *region
+	r = u.region(s, func(s session.Snapshot) string { return progressKey(s) }, func(s session.Snapshot) []fyne.CanvasObject {
+		var body []fyne.CanvasObject
+		if s.Busy {
+			body = append(body, widget.NewProgressBarInfinite())
 		}
-		st := u.para(p.State.Label() + " · " + where)
-		st.Importance = widget.HighImportance
-		body = append(body, widget.NewSeparator(), u.para(p.ItemName), st,
-			u.caption(u.T("done.acceptance_no", p.AcceptanceNo)+"  "+u.T("progress.created", p.Created.In(ChinaTime).Format("2006-01-02 15:04"))))
-	}
-	body = append(body, pager)
-	return u.page_(vbox(body...), u.bottom(true, nil))
-}
-
-func (u *UI) help(s session.Snapshot) fyne.CanvasObject {
-	body := []fyne.CanvasObject{u.heading(u.T("help.title")), u.para(u.T("help.body"))}
-	called := u.para("√ " + u.T("help.called"))
-	called.Importance = widget.SuccessImportance
-	body = append(body, called)
-	if s.Receipt != nil && s.Receipt.Kind == kiosk.ReceiptQueue {
-		body = append(body, u.heading(s.Receipt.TicketNo), u.para(u.T("help.ticket_printed")))
-		if s.PrintErr != nil {
-			e := u.para(u.errorText(s.PrintErr))
+		if s.ProgressErr != nil {
+			e := u.para(u.errorText(s.ProgressErr))
 			e.Importance = widget.DangerImportance
 			body = append(body, e)
 		}
-	} else {
-		body = append(body, u.tile(u.T("help.ticket"), func() { u.sess.PrintQueueTicket("1", nextTicket(), 3) }))
-	}
-	return u.page_(vbox(body...), u.bottom(true, nil))
+		if !s.Busy && s.Progress != nil && len(s.Progress) == 0 {
+			body = append(body, u.para(u.T("progress.none")))
+		}
+		online := u.opt.Status == nil || u.opt.Status().Online
+		shown, pager := pageOf(u, s.Progress, u.perPage(5), &page, func() { r.refresh() })
+		for _, p := range shown {
+			where := u.T("progress.local")
+			if p.Synced {
+				where = u.T("progress.synced")
+			}
+			label := p.State.Label()
+			if !p.Synced && !online && (p.State == kiosk.StateUploading || p.State == kiosk.StateQueued) {
+				label = u.T("progress.waiting_network") // offline: nothing is uploading
+			}
+			st := u.para(label + " · " + where)
+			st.Importance = widget.HighImportance
+			body = append(body, widget.NewSeparator(), u.para(p.ItemName), st,
+				u.caption(u.T("done.acceptance_no", p.AcceptanceNo)+"  "+u.T("progress.created", p.Created.In(ChinaTime).Format("2006-01-02 15:04"))))
+		}
+		return append(body, pager)
+	})
+	return u.page_(vbox(append(head, r.box)...), u.bottom(true, nil))
 }
 
-var ticket int
+func helpKey(s session.Snapshot) string {
+	t := ""
+	if s.Help.Ticket != nil {
+		t = s.Help.Ticket.TicketNo
+	}
+	return fmt.Sprintf("%s|%s|%v|%s|%v|%v", s.Help.Status, s.Help.By, s.Help.TicketErr, t, s.PrintErr, s.Busy)
+}
 
-func nextTicket() int { ticket++; return ticket }
+// help says only what is true: staff are coming once someone acknowledged
+// the request, and a ticket is shown once it was taken.
+func (u *UI) help(s session.Snapshot) fyne.CanvasObject {
+	body := []fyne.CanvasObject{u.heading(u.T("help.title"))}
+	r := u.region(s, helpKey, func(s session.Snapshot) []fyne.CanvasObject {
+		var out []fyne.CanvasObject
+		say := func(key string, imp widget.Importance, args ...any) {
+			l := u.para(u.T(key, args...))
+			l.Importance = imp
+			out = append(out, l)
+		}
+		switch s.Help.Status {
+		case session.HelpCalling:
+			say("help.calling", widget.MediumImportance)
+		case session.HelpAcked:
+			say("help.called", widget.SuccessImportance)
+		case session.HelpFailed:
+			say("help.failed", widget.DangerImportance)
+		default:
+			say("help.unavailable", widget.WarningImportance)
+		}
+		switch {
+		case s.Help.Ticket != nil:
+			tk := s.Help.Ticket
+			out = append(out, u.heading(tk.TicketNo))
+			if tk.Window != "" {
+				say("help.window", widget.HighImportance, tk.Window)
+			}
+			if tk.WaitingKnown {
+				say("help.waiting", widget.MediumImportance, tk.Waiting)
+			} else {
+				say("help.waiting_unknown", widget.MediumImportance)
+			}
+			if s.PrintErr != nil {
+				say("done.print_failed", widget.DangerImportance, u.errorText(s.PrintErr))
+			} else if !s.Busy {
+				say("help.ticket_printed", widget.MediumImportance)
+			}
+		case errors.Is(s.Help.TicketErr, session.ErrNoQueue):
+			say("help.no_queue", widget.MediumImportance)
+		case s.Help.TicketErr != nil:
+			say("help.ticket_failed", widget.DangerImportance)
+			out = append(out, u.tile(u.T("help.ticket"), u.sess.PrintQueueTicket))
+		default:
+			t := u.tile(u.T("help.ticket"), u.sess.PrintQueueTicket)
+			out = append(out, t)
+		}
+		if s.Busy {
+			out = append(out, widget.NewProgressBarInfinite())
+		}
+		return out
+	})
+	body = append(body, r.box)
+	return u.page_(vbox(body...), u.bottom(true, nil))
+}
 
 // Capture renders the window's canvas to an image (screenshots, tests).
 func (u *UI) Capture() image.Image { return u.win.Canvas().Capture() }

@@ -1,6 +1,7 @@
 package screens
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -22,7 +23,63 @@ import (
 	"github.com/bianmin/kiosk/assets"
 )
 
-var shots = flag.String("shots", "", "write a PNG of every screen into this directory")
+var (
+	shots  = flag.String("shots", "", "write a PNG of every screen into this directory")
+	update = flag.Bool("update", false, "rewrite the golden images in testdata/")
+)
+
+// assertGolden compares img with testdata/name (rewritten with -update). A
+// mismatch writes testdata/failed/name and says so, without Fyne's
+// pixel-by-pixel diff (minutes for a 1080×1920 screen).
+func assertGolden(t *testing.T, name string, img image.Image) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("golden %s: %v (run with -update)", name, err)
+	}
+	defer f.Close()
+	want, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameImage(want, img) {
+		failed := filepath.Join("testdata", "failed", name)
+		_ = os.MkdirAll(filepath.Dir(failed), 0o755)
+		_ = os.WriteFile(failed, b.Bytes(), 0o644)
+		t.Errorf("%s differs from the golden image; got %s", name, failed)
+	}
+}
+
+func sameImage(a, b image.Image) bool {
+	if a.Bounds() != b.Bounds() {
+		return false
+	}
+	r := a.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			r1, g1, b1, a1 := a.At(x, y).RGBA()
+			r2, g2, b2, a2 := b.At(x, y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 type memStore struct {
 	mu   sync.Mutex
@@ -76,6 +133,12 @@ var clk = &clock{}
 
 func setup(t testing.TB, elder bool) (*session.Session, *UI, fyne.Window, *memStore) {
 	t.Helper()
+	return setupWith(t, elder, Options{}, fyne.NewSize(1080, 1920))
+}
+
+// setupWith is setup with UI options and a window size.
+func setupWith(t testing.TB, elder bool, opt Options, size fyne.Size) (*session.Session, *UI, fyne.Window, *memStore) {
+	t.Helper()
 	a := test.NewTempApp(t)
 	_ = a
 	cat, err := assets.Catalog()
@@ -90,8 +153,8 @@ func setup(t testing.TB, elder bool) (*session.Session, *UI, fyne.Window, *memSt
 		session.Deps{Catalog: cat, Store: st, Printer: okPrinter{}, Clock: clk, NewID: seqID()})
 	s.SetElder(elder)
 	w := test.NewWindow(nil)
-	w.Resize(fyne.NewSize(1080, 1920))
-	u := New(w, s, Options{})
+	w.Resize(size)
+	u := New(w, s, opt)
 	return s, u, w, st
 }
 
@@ -146,28 +209,40 @@ func TestScreensRender(t *testing.T) {
 // tapButton finds a visible button by its label and taps it.
 func tapButton(t testing.TB, w fyne.Window, label string) {
 	t.Helper()
-	var found *widget.Button
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if found != nil || !o.Visible() {
-			return
-		}
-		switch v := o.(type) {
-		case *widget.Button:
-			if v.Text == label {
-				found = v
-			}
-		case *fyne.Container:
-			for _, c := range v.Objects {
-				walk(c)
-			}
-		case *container.Scroll:
-			walk(v.Content)
-		}
-	}
-	walk(w.Content())
+	found := findButton(w.Content(), label)
 	if found == nil {
 		t.Fatalf("no button %q on screen", label)
 	}
 	test.Tap(found)
+}
+
+// walk visits every visible object of the tree, widgets' parts included.
+func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	f(o)
+	switch v := o.(type) {
+	case *fyne.Container:
+		for _, c := range v.Objects {
+			walk(c, f)
+		}
+	case *container.Scroll:
+		walk(v.Content, f)
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(v).Objects() {
+			walk(c, f)
+		}
+	}
+}
+
+// findButton returns the first visible button with that label, or nil.
+func findButton(root fyne.CanvasObject, label string) *widget.Button {
+	var found *widget.Button
+	walk(root, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && found == nil && b.Text == label {
+			found = b
+		}
+	})
+	return found
 }

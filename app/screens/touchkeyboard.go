@@ -18,36 +18,47 @@ type TouchKeyboard struct {
 	KeySize     fyne.Size // zero: widgets.DefaultKeySize
 }
 
-// Editor implements KeyboardFactory.
+// Editor implements KeyboardFactory. The pads' own 确定 key closes the
+// editor (onDone); only the handwriting tabs, whose pad has no 确定, get a
+// separate one.
 func (k TouchKeyboard) Editor(kind kiosk.FieldKind, value string, maxLen int, onChange func(string), onDone func()) fyne.CanvasObject {
 	size := k.KeySize
 	if size.IsZero() {
 		size = widgets.DefaultKeySize
 	}
 	target := &widgets.StringTarget{Value: value, OnChanged: onChange}
-	done := widget.NewButton("√ "+widgets.LabelConfirm, onDone)
-	done.Importance = widget.HighImportance
+	confirm := func(string) { onDone() }
+	pad := func(n int, x bool) fyne.CanvasObject {
+		p := widgets.NewNumericPad(target, n, x, size)
+		p.OnConfirm = confirm
+		return p
+	}
 	switch kind {
 	case kiosk.FieldIDNumber:
-		return container.NewVBox(widgets.NewNumericPad(target, orDefault(maxLen, 18), true, size), done)
+		return pad(orDefault(maxLen, 18), true)
 	case kiosk.FieldMobile:
-		return container.NewVBox(widgets.NewNumericPad(target, orDefault(maxLen, 11), false, size), done)
+		return pad(orDefault(maxLen, 11), false)
 	case kiosk.FieldNumber, kiosk.FieldBankCard, kiosk.FieldDate:
-		return container.NewVBox(widgets.NewNumericPad(target, orDefault(maxLen, 19), false, size), done)
+		return pad(orDefault(maxLen, 19), false)
 	case kiosk.FieldCreditCode:
 		// Credit codes carry capital letters: the letter keyboard types them.
-		return container.NewVBox(widgets.NewPinyinKeyboard(target, orDefault(maxLen, 18), size), done)
+		p := widgets.NewPinyinKeyboard(target, orDefault(maxLen, 18), size)
+		p.OnConfirm = confirm
+		return p
 	}
 	pinyin := widgets.NewPinyinKeyboard(target, maxLen, size)
+	pinyin.OnConfirm = confirm
 	if k.Handwriting == nil {
-		return container.NewVBox(pinyin, done)
+		return pinyin
 	}
 	hand := widgets.NewHandwritingPad(target, k.Handwriting, 420)
+	done := widget.NewButton("√ "+widgets.LabelConfirm, onDone)
+	done.Importance = widget.HighImportance
 	tabs := container.NewAppTabs(
 		container.NewTabItem("拼音", pinyin),
-		container.NewTabItem("手写", hand),
+		container.NewTabItem("手写", container.NewVBox(hand, done)),
 	)
-	return container.NewVBox(tabs, done)
+	return tabs
 }
 
 func orDefault(n, d int) int {

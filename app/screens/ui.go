@@ -7,6 +7,7 @@
 package screens
 
 import (
+	"context"
 	"image/color"
 	"log/slog"
 	"os"
@@ -24,6 +25,7 @@ import (
 	"github.com/bianmin/kiosk/app/i18n"
 	"github.com/bianmin/kiosk/app/session"
 	kiotheme "github.com/bianmin/kiosk/app/theme"
+	"github.com/bianmin/kiosk/app/widgets"
 )
 
 // Searcher finds item codes for a query typed in characters or pinyin.
@@ -45,13 +47,20 @@ type Options struct {
 	Search   Searcher
 	Status   func() Status // may be nil
 	Keyboard KeyboardFactory
-	Voice    func(on bool) // switches voice prompts; nil hides the button
+	// Voice switches voice prompts. nil means the terminal has no audio
+	// player: every control that would speak (语音播报, 朗读指南) is hidden.
+	Voice func(on bool)
 	// NewSignaturePad makes the pad of the 告知承诺 screen.
 	NewSignaturePad func() SignaturePad
 }
 
-// UI renders a session into a window.
+// UI renders a session into a window. It is retained: each screen is built
+// once when the session enters it (and again only when 长辈模式 or the
+// language changes), then updated in place from each new snapshot. What the
+// resident is typing, drawing or scrolling lives in the screen's widgets
+// until the session changes screen or wipes.
 type UI struct {
+	app  fyne.App // the app of win: a late event of an old UI never themes another
 	win  fyne.Window
 	sess *session.Session
 	tr   *i18n.Bundle
@@ -59,13 +68,35 @@ type UI struct {
 	opt  Options
 
 	last    session.Snapshot
-	editing string // form field key being edited, or ""
-	page    int    // page of the current list
 	voiceOn bool
-	rating  *ratingDraft
-	manual  manualDraft
+	cur     *view
+	builds  int // screens built (tests: a tick must not build)
+
+	// chrome kept across updates
+	status  *widget.Label
+	warn    *modal
+	warnMsg *widget.Label
+	ask     *modal
+	// banner shows the session's notice (a card taken off the reader…) over
+	// the bottom of screens that have no notice line of their own: drawn
+	// over the screen, it moves nothing.
+	banner     *fyne.Container
+	bannerText *widget.Label
+
 	// OnRendered is called after each render (tests and screenshots).
 	OnRendered func(session.Screen)
+}
+
+// view is one built screen: its root object and what updates it in place.
+type view struct {
+	screen  session.Screen
+	obj     fyne.CanvasObject
+	updates []func(session.Snapshot)
+	wipes   []func()    // clear drafts held by the screen's widgets
+	notices bool        // the screen shows the session's notice itself
+	dirty   func() bool // the resident has typed something that leaving discards
+	width   float32     // width paragraphs are broken to, when not the window's
+	scroll  *widgets.TouchScroll
 }
 
 // New makes the UI and subscribes it to the session.
@@ -76,8 +107,8 @@ func New(win fyne.Window, sess *session.Session, opt Options) *UI {
 	if opt.Keyboard == nil {
 		opt.Keyboard = EntryKeyboard{}
 	}
-	u := &UI{win: win, sess: sess, tr: i18n.MustLoad(opt.Lang), th: &kiotheme.Kiosk{}, opt: opt, voiceOn: opt.Voice != nil}
-	fyne.CurrentApp().Settings().SetTheme(u.th)
+	u := &UI{app: fyne.CurrentApp(), win: win, sess: sess, tr: i18n.MustLoad(opt.Lang), th: &kiotheme.Kiosk{}, opt: opt, voiceOn: opt.Voice != nil}
+	u.app.Settings().SetTheme(u.th)
 	sess.OnChange(func(s session.Snapshot) { fyne.Do(func() { u.Render(s) }) })
 	u.Render(sess.Snapshot())
 	return u
@@ -90,34 +121,116 @@ var ChinaTime = time.FixedZone("CST", 8*3600)
 // T translates a key.
 func (u *UI) T(key string, args ...any) string { return u.tr.T(key, args...) }
 
-// Render draws a snapshot. Called on the UI goroutine.
+// Builds returns how many screens have been built so far.
+func (u *UI) Builds() int { return u.builds }
+
+// Render shows a snapshot. Called on the UI goroutine. A new screen, a
+// wipe (the identity comes or goes) or a change of 长辈模式 builds the
+// screen; anything else (a tick, a typed character, a device state) updates
+// the built one in place.
 func (u *UI) Render(s session.Snapshot) {
-	if s.Screen != u.last.Screen {
-		u.page = 0
-		u.editing = ""
-	}
+	prev := u.last
+	u.last = s
+	rebuild := u.cur == nil || s.Screen != u.cur.screen || (s.Identity == nil) != (prev.Identity == nil)
 	if s.Elder != u.th.Elder {
 		u.th.Elder = s.Elder
-		fyne.CurrentApp().Settings().SetTheme(&kiotheme.Kiosk{Elder: s.Elder})
+		u.app.Settings().SetTheme(&kiotheme.Kiosk{Elder: s.Elder})
+		if s.Elder && u.opt.Voice != nil && !u.voiceOn { // 长辈模式 speaks by default
+			u.voiceOn = true
+			u.opt.Voice(true)
+		}
+		rebuild = true
 		// Widgets measured before the new sizes reach them would keep a
 		// stale layout (wrapped labels overlapping): build the screen
 		// again once the theme change has gone round.
-		defer fyne.Do(func() { u.Render(u.last) })
+		defer fyne.Do(func() { u.build(u.last) })
 	}
-	u.last = s
-	body := u.screen(s)
-	content := container.NewBorder(u.topBar(s), u.statusLine(s), nil, nil, body)
-	if s.Warning {
-		content = container.NewStack(content, u.warning(s))
+	if rebuild {
+		u.build(s)
+	} else {
+		for _, f := range u.cur.updates {
+			f(s)
+		}
 	}
-	u.win.SetContent(content)
-	if min, size := content.MinSize(), u.win.Canvas().Size(); min.Width > size.Width+1 || os.Getenv("KIOSK_DEBUG_LAYOUT") != "" {
-		slog.Warn("screen wider than the window", "screen", string(s.Screen), "min_width", min.Width, "width", size.Width, "scale", u.win.Canvas().Scale())
-	}
+	u.updateChrome(s)
 	if u.OnRendered != nil {
 		u.OnRendered(s.Screen)
 	}
 }
+
+// build makes the screen for s and shows it; the previous screen's drafts
+// are wiped first.
+func (u *UI) build(s session.Snapshot) {
+	if u.cur != nil {
+		for _, w := range u.cur.wipes {
+			w()
+		}
+	}
+	u.builds++
+	v := &view{screen: s.Screen}
+	u.cur = v
+	body := u.screen(s)
+	if v.obj == nil {
+		v.obj = body
+	}
+	u.status = widget.NewLabel(" ")
+	u.status.Truncation = fyne.TextTruncateEllipsis // one line, always there: nothing moves when it fills
+	u.status.Importance = widget.WarningImportance
+	u.status.SizeName = fynetheme.SizeNameCaptionText
+	u.warn, u.warnMsg = u.warning()
+	u.ask = newModal(u, nil)
+	u.banner, u.bannerText = u.newBanner()
+	content := container.NewStack(container.NewBorder(u.topBar(s), u.status, nil, nil, v.obj),
+		container.NewBorder(nil, u.banner, nil, nil), u.warn, u.ask)
+	u.win.SetContent(content)
+	if min, size := content.MinSize(), u.win.Canvas().Size(); min.Width > size.Width+1 || os.Getenv("KIOSK_DEBUG_LAYOUT") != "" {
+		slog.Warn("screen wider than the window", "screen", string(s.Screen), "min_width", min.Width, "width", size.Width, "scale", u.win.Canvas().Scale())
+	}
+}
+
+// onUpdate registers f to run on every snapshot while the current screen
+// is shown, and runs it once now.
+func (u *UI) onUpdate(s session.Snapshot, f func(session.Snapshot)) {
+	u.cur.updates = append(u.cur.updates, f)
+	f(s)
+}
+
+// onWipe registers f to clear a draft when the screen goes away.
+func (u *UI) onWipe(f func()) { u.cur.wipes = append(u.cur.wipes, f) }
+
+// region is a part of a screen rebuilt (in place, inside the built screen)
+// only when its key, computed from the snapshot, changes; refresh rebuilds
+// it after a change of the screen's own state (a page, a selection).
+type region struct {
+	box   *fyne.Container
+	key   string
+	build func(session.Snapshot) []fyne.CanvasObject
+	u     *UI
+}
+
+func (u *UI) region(s session.Snapshot, keyOf func(session.Snapshot) string, build func(session.Snapshot) []fyne.CanvasObject) *region {
+	r := &region{box: container.NewVBox(), build: build, u: u, key: "\x00"}
+	u.onUpdate(s, func(s session.Snapshot) {
+		if k := keyOf(s); k != r.key {
+			r.key = k
+			r.fill(s)
+		}
+	})
+	return r
+}
+
+func (r *region) fill(s session.Snapshot) {
+	var keep []fyne.CanvasObject
+	for _, o := range r.build(s) {
+		if o != nil {
+			keep = append(keep, o)
+		}
+	}
+	r.box.Objects = keep
+	r.box.Refresh()
+}
+
+func (r *region) refresh() { r.fill(r.u.last) }
 
 func (u *UI) screen(s session.Snapshot) fyne.CanvasObject {
 	switch s.Screen {
@@ -172,9 +285,15 @@ func (u *UI) topBar(s session.Snapshot) fyne.CanvasObject {
 	elder.Importance = widget.HighImportance
 	right := []fyne.CanvasObject{elder}
 	if u.opt.Voice != nil {
-		v := widget.NewButton(u.T("app.voice"), func() {
+		var v *widget.Button
+		v = widget.NewButton(u.T("app.voice"), func() {
 			u.voiceOn = !u.voiceOn
 			u.opt.Voice(u.voiceOn)
+			v.Importance = widget.MediumImportance
+			if u.voiceOn {
+				v.Importance = widget.HighImportance
+			}
+			v.Refresh()
 			u.sess.Touch()
 		})
 		if u.voiceOn {
@@ -183,45 +302,187 @@ func (u *UI) topBar(s session.Snapshot) fyne.CanvasObject {
 		right = append(right, v)
 	}
 	if s.Screen != session.ScreenAttract && s.Screen != session.ScreenSubmitting && s.Identity != nil {
-		right = append(right, widget.NewButton(u.T("app.home"), u.sess.Home))
-		right = append(right, widget.NewButton(u.T("app.exit"), u.sess.End))
+		right = append(right, widget.NewButton(u.T("app.home"), func() { u.leave(u.sess.Home) }))
+		right = append(right, widget.NewButton(u.T("app.exit"), func() { u.leave(u.sess.End) }))
 	}
 	bg := canvas.NewRectangle(u.th.Color(fynetheme.ColorNameHeaderBackground, 0))
-	bar := container.NewBorder(nil, nil, container.NewPadded(title), container.NewHBox(right...))
+	var left fyne.CanvasObject = container.NewPadded(title)
+	if w := u.win.Canvas().Size().Width; w > 0 && container.NewHBox(right...).MinSize().Width+left.MinSize().Width+4*u.th.Size(fynetheme.SizeNamePadding) > w {
+		left = nil // 长辈模式 on a narrow display: the buttons matter more than the title
+	}
+	bar := container.NewBorder(nil, nil, left, container.NewHBox(right...))
 	return container.NewStack(bg, container.NewPadded(bar))
 }
 
-func (u *UI) statusLine(s session.Snapshot) fyne.CanvasObject {
-	if u.opt.Status == nil {
-		return layout.NewSpacer()
-	}
-	st := u.opt.Status()
-	var parts []string
-	if !st.Online {
-		parts = append(parts, u.T("app.offline"))
-	}
-	if st.Printer != "" && st.Printer != "ready" {
-		parts = append(parts, "🖨 "+u.stateLabel(kiosk.DeviceState(st.Printer)))
-	}
-	if len(parts) == 0 {
-		return layout.NewSpacer()
-	}
-	l := widget.NewLabel(strings.Join(parts, "  ·  "))
-	l.Wrapping = fyne.TextWrapBreak
-	l.Importance = widget.WarningImportance
-	l.SizeName = fynetheme.SizeNameCaptionText
-	return l
+// formScreens hold a half-filled application: leaving them discards it.
+var formScreens = map[session.Screen]bool{
+	session.ScreenForm: true, session.ScreenMaterials: true, session.ScreenSign: true, session.ScreenReview: true,
 }
 
-func (u *UI) warning(s session.Snapshot) fyne.CanvasObject {
-	shade := canvas.NewRectangle(color.NRGBA{A: 0x99})
-	secs := int(s.Remaining.Seconds() + 0.5)
-	msg := u.label(u.T("app.idle_warning", secs), fynetheme.SizeNameSubHeadingText, false)
+// leave runs go (首页 or 退出) at once, or after the resident confirms
+// when it would discard a half-filled form.
+func (u *UI) leave(do func()) {
+	dirty := formScreens[u.last.Screen] || (u.cur != nil && u.cur.dirty != nil && u.cur.dirty())
+	if !dirty {
+		do()
+		return
+	}
+	u.sess.Touch()
+	u.ask.show(u.T("app.discard_question"), u.T("app.discard_yes"), func() { u.ask.Hide(); do() },
+		u.T("app.discard_no"), func() { u.ask.Hide(); u.sess.Touch() })
+}
+
+// Run refreshes the status line (network, printer) every second until ctx
+// ends: the session is silent on the attract screen, where the status
+// matters to the next resident and to staff.
+func (u *UI) Run(ctx context.Context) error {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			fyne.Do(u.RefreshStatus)
+		}
+	}
+}
+
+// RefreshStatus shows the current device and network status. Called on the
+// UI goroutine.
+func (u *UI) RefreshStatus() {
+	if u.status != nil {
+		u.updateChrome(u.last)
+	}
+}
+
+// updateChrome refreshes what every screen shares: the status line and the
+// idle warning.
+func (u *UI) updateChrome(s session.Snapshot) {
+	text := " "
+	if u.opt.Status != nil {
+		st := u.opt.Status()
+		var parts []string
+		if !st.Online {
+			parts = append(parts, u.T("app.offline"))
+		}
+		if st.Printer != "" && st.Printer != "ready" {
+			parts = append(parts, "🖨 "+u.stateLabel(kiosk.DeviceState(st.Printer)))
+		}
+		if len(parts) > 0 {
+			text = strings.Join(parts, "  ·  ")
+		}
+	}
+	if u.status.Text != text {
+		u.status.SetText(text)
+	}
+	if s.Notice != "" && !u.cur.notices {
+		msg := u.fit("！"+u.T(s.Notice), fynetheme.SizeNameSubHeadingText, true)
+		if u.bannerText.Text != msg {
+			u.bannerText.SetText(msg)
+		}
+		u.banner.Show()
+	} else if u.banner.Visible() {
+		u.banner.Hide()
+	}
+	if s.Warning {
+		msg := u.T("app.idle_warning", int(s.Remaining.Seconds()+0.5))
+		msg = wrapText(msg, u.th.Size(fynetheme.SizeNameSubHeadingText), false, 860-4*u.th.Size(fynetheme.SizeNamePadding))
+		if u.warnMsg.Text != msg {
+			u.warnMsg.SetText(msg)
+		}
+		if !u.warn.Visible() {
+			u.ask.Hide()
+			u.warn.Show()
+		}
+	} else if u.warn.Visible() {
+		u.warn.Hide()
+	}
+}
+
+func (u *UI) newBanner() (*fyne.Container, *widget.Label) {
+	l := widget.NewLabel("")
+	l.SizeName = fynetheme.SizeNameSubHeadingText
+	l.TextStyle.Bold = true
+	l.Importance = widget.DangerImportance
+	bg := canvas.NewRectangle(u.th.Color(fynetheme.ColorNameBackground, 0))
+	bg.StrokeColor = kiotheme.Red
+	bg.StrokeWidth = 4
+	b := container.NewStack(bg, container.NewPadded(l))
+	b.Hide()
+	return b, l
+}
+
+func (u *UI) warning() (*modal, *widget.Label) {
+	msg := widget.NewLabel("")
+	msg.SizeName = fynetheme.SizeNameSubHeadingText
 	more := u.primary(u.T("app.more_time"), u.sess.MoreTime)
 	exit := widget.NewButton(u.T("app.exit"), u.sess.End)
-	card := container.NewStack(canvas.NewRectangle(u.th.Color(fynetheme.ColorNameBackground, 0)),
-		container.NewPadded(container.NewVBox(msg, more, exit)))
-	return container.NewStack(shade, container.NewCenter(container.NewGridWrap(fyne.NewSize(860, 420), card)))
+	m := newModal(u, container.NewVBox(msg, more, exit))
+	return m, msg
+}
+
+// modal is a shade over the whole screen with a card in the middle. The
+// shade takes every press, tap and drag itself: nothing reaches the screen
+// below while it is shown.
+type modal struct {
+	widget.BaseWidget
+	u    *UI
+	card *fyne.Container
+	body *fyne.Container
+}
+
+var (
+	_ fyne.Tappable   = (*modal)(nil)
+	_ fyne.Draggable  = (*modal)(nil)
+	_ fyne.Scrollable = (*modal)(nil)
+)
+
+func newModal(u *UI, body fyne.CanvasObject) *modal {
+	m := &modal{u: u, body: container.NewVBox()}
+	if body != nil {
+		m.body.Objects = []fyne.CanvasObject{body}
+	}
+	m.card = container.NewStack(canvas.NewRectangle(u.th.Color(fynetheme.ColorNameBackground, 0)), container.NewPadded(m.body))
+	m.ExtendBaseWidget(m)
+	m.Hide()
+	return m
+}
+
+// show fills the card with a question and two answers and shows it.
+func (m *modal) show(question, yes string, onYes func(), no string, onNo func()) {
+	q := m.u.label(question, fynetheme.SizeNameSubHeadingText, false)
+	m.body.Objects = []fyne.CanvasObject{q, m.u.primary(no, onNo), widget.NewButton(yes, onYes)}
+	m.body.Refresh()
+	m.Show()
+}
+
+func (m *modal) Tapped(*fyne.PointEvent)    {}
+func (m *modal) Dragged(*fyne.DragEvent)    {}
+func (m *modal) DragEnd()                   {}
+func (m *modal) Scrolled(*fyne.ScrollEvent) {}
+
+func (m *modal) CreateRenderer() fyne.WidgetRenderer {
+	shade := canvas.NewRectangle(color.NRGBA{A: 0x99})
+	return widget.NewSimpleRenderer(container.NewStack(shade, container.NewCenter(container.New(minWidth{860}, m.card))))
+}
+
+// minWidth lays its objects over its area and asks for at least w wide.
+type minWidth struct{ w float32 }
+
+func (m minWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return fyne.NewSize(max(s.Width, m.w), s.Height)
+}
+
+func (m minWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
 }
 
 // Helpers shared by the screens.
@@ -268,26 +529,25 @@ func (u *UI) tile(text string, tap func()) fyne.CanvasObject {
 	return container.New(minHeight{u.th.Size(kiotheme.SizeNameTarget) * 1.6}, b)
 }
 
-// page returns the items of the current page and a pager row.
-func pageOf[T any](u *UI, items []T, per int) ([]T, fyne.CanvasObject) {
+// pageOf returns the items of page *page and a pager row whose buttons
+// move *page and call again (the caller rebuilds its region).
+func pageOf[T any](u *UI, items []T, per int, page *int, again func()) ([]T, fyne.CanvasObject) {
 	if per <= 0 || len(items) <= per {
 		return items, nil
 	}
 	pages := (len(items) + per - 1) / per
-	if u.page >= pages {
-		u.page = pages - 1
-	}
-	lo := u.page * per
+	*page = min(max(*page, 0), pages-1)
+	lo := *page * per
 	hi := min(lo+per, len(items))
-	prev := widget.NewButton(u.T("app.prev_page"), func() { u.page--; u.sess.Touch() })
-	next := widget.NewButton(u.T("app.next_page"), func() { u.page++; u.sess.Touch() })
-	if u.page == 0 {
+	prev := widget.NewButton(u.T("app.prev_page"), func() { *page--; again(); u.sess.Touch() })
+	next := widget.NewButton(u.T("app.next_page"), func() { *page++; again(); u.sess.Touch() })
+	if *page == 0 {
 		prev.Disable()
 	}
-	if u.page >= pages-1 {
+	if *page >= pages-1 {
 		next.Disable()
 	}
-	label := widget.NewLabelWithStyle(u.T("app.page", u.page+1, pages), fyne.TextAlignCenter, fyne.TextStyle{})
+	label := widget.NewLabelWithStyle(u.T("app.page", *page+1, pages), fyne.TextAlignCenter, fyne.TextStyle{})
 	return items[lo:hi], container.NewGridWithColumns(3, prev, label, next)
 }
 
@@ -310,13 +570,40 @@ func (u *UI) bottom(back bool, main fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewPadded(container.NewGridWithColumns(2, left, main))
 }
 
+// notice is the screen's short message line (a card that could not be
+// read…). Its space is always there, two lines high, so that a notice
+// appearing moves nothing under the finger.
 func (u *UI) notice(s session.Snapshot) fyne.CanvasObject {
-	if s.Notice == "" {
-		return nil
-	}
-	l := u.para("！" + u.T(s.Notice))
+	u.cur.notices = true
+	l := u.para("")
 	l.Importance = widget.DangerImportance
+	u.onUpdate(s, func(s session.Snapshot) {
+		text := ""
+		if s.Notice != "" {
+			text = "！" + u.T(s.Notice)
+		}
+		setLines(l, u.fit(text, fynetheme.SizeNameText, false), 2)
+	})
 	return l
+}
+
+// fit breaks text to the screen's width at a text size.
+func (u *UI) fit(text string, size fyne.ThemeSizeName, bold bool) string {
+	return wrapText(text, u.th.Size(size), bold, u.textWidth())
+}
+
+// setLines shows text padded to at least n lines, so that the label's
+// height does not change when the text comes and goes.
+func setLines(l *widget.Label, text string, n int) {
+	if lines := strings.Count(text, "\n") + 1; lines < n {
+		text += strings.Repeat("\n ", n-lines)
+	}
+	if text == "" {
+		text = " "
+	}
+	if l.Text != text {
+		l.SetText(text)
+	}
 }
 
 func vbox(objs ...fyne.CanvasObject) *fyne.Container {
@@ -329,8 +616,15 @@ func vbox(objs ...fyne.CanvasObject) *fyne.Container {
 	return container.NewVBox(keep...)
 }
 
+// page_ is the usual screen: content in a scroll area a finger drags (and
+// the mouse wheel scrolls), above a bottom bar.
 func (u *UI) page_(content fyne.CanvasObject, bottom fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewBorder(nil, bottom, nil, nil, container.NewPadded(container.NewVScroll(content)))
+	ts := widgets.NewTouchScroll(container.NewPadded(content))
+	ts.OnTouch = u.sess.Touch
+	if u.cur != nil {
+		u.cur.scroll = ts
+	}
+	return container.NewBorder(nil, bottom, nil, nil, ts)
 }
 
 // minHeight lays its objects over its whole area and asks for at least h.
@@ -354,7 +648,11 @@ func (m minHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 // columnsFor returns how many columns of buttons with these labels fit the
 // window side by side, at most max: long labels in 长辈模式 get one column
 // rather than pushing the screen wider than the display.
-func (u *UI) columnsFor(labels []string, max int) int {
+func (u *UI) columnsFor(labels []string, max int) int { return u.columnsForExtra(labels, max, 0) }
+
+// columnsForExtra is columnsFor for tiles that need extra width beside
+// their label (a pictogram).
+func (u *UI) columnsForExtra(labels []string, max int, extra float32) int {
 	width := u.win.Canvas().Size().Width
 	if width <= 0 {
 		width = 1080
@@ -363,7 +661,7 @@ func (u *UI) columnsFor(labels []string, max int) int {
 	pad := u.th.Size(fynetheme.SizeNameInnerPadding)*2 + u.th.Size(fynetheme.SizeNamePadding)*3
 	widest := float32(0)
 	for _, l := range labels {
-		widest = fyne.Max(widest, fyne.MeasureText(l, size, fyne.TextStyle{}).Width+pad)
+		widest = fyne.Max(widest, fyne.MeasureText(l, size, fyne.TextStyle{}).Width+pad+extra)
 	}
 	usable := width - 4*u.th.Size(fynetheme.SizeNamePadding)
 	n := max
@@ -411,6 +709,9 @@ func wrapText(text string, size float32, bold bool, width float32) string {
 // textWidth is the width paragraphs are broken to: the window less the
 // scroll area's and the containers' padding.
 func (u *UI) textWidth() float32 {
+	if u.cur != nil && u.cur.width > 0 {
+		return u.cur.width
+	}
 	w := u.win.Canvas().Size().Width
 	if w <= 0 {
 		w = 1080

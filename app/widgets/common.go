@@ -59,7 +59,8 @@ const (
 // key is a button that is never smaller than its minimum size.
 type key struct {
 	widget.Button
-	min fyne.Size
+	min   fyne.Size
+	moved float32
 }
 
 func newKey(label string, min fyne.Size, tapped func()) *key {
@@ -68,6 +69,19 @@ func newKey(label string, min fyne.Size, tapped func()) *key {
 	k.OnTapped = tapped
 	k.ExtendBaseWidget(k)
 	return k
+}
+
+// Dragged implements fyne.Draggable. A key is pressed, not dragged: a
+// finger that wanders a little while pressing (Fyne's desktop driver calls
+// 2 px a drag and then drops the tap) still types the key.
+func (k *key) Dragged(e *fyne.DragEvent) { k.moved += abs32(e.Dragged.DX) + abs32(e.Dragged.DY) }
+
+// DragEnd implements fyne.Draggable: a short wander is a tap.
+func (k *key) DragEnd() {
+	if k.moved < TapSlop && !k.Disabled() && k.OnTapped != nil {
+		k.OnTapped()
+	}
+	k.moved = 0
 }
 
 // MinSize implements fyne.Widget.

@@ -50,6 +50,10 @@ func NewSignaturePad(min fyne.Size) *SignaturePad {
 	return s
 }
 
+// SetOnChanged sets OnChanged (for holders that see the pad through an
+// interface, such as the sign screen, which counts strokes as activity).
+func (s *SignaturePad) SetOnChanged(f func()) { s.OnChanged = f }
+
 // Area returns the drawing area.
 func (s *SignaturePad) Area() *InkArea { return s.area }
 
