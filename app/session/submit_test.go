@@ -180,3 +180,30 @@ func TestDoubleTapSubmitsOnce(t *testing.T) {
 		t.Fatalf("%d Enqueue calls, %d receipts for one tap burst", st.calls, len(pr.receipts))
 	}
 }
+
+// TestDraftsWipedWithTheSession: a failed submission's drafts (which hold
+// the applicant and the form) go with the session's wipe. Mutation killed:
+// reset not clearing s.drafts.
+func TestDraftsWipedWithTheSession(t *testing.T) {
+	st := newKeyedStore()
+	st.failOn[1] = errors.New("enqueue: disk full")
+	s, _ := newKeyedSession(t, st)
+	s.CardRead(card())
+	_ = s.ChooseItem("A")
+	submitChosen(t, s)
+	waitFor(t, "back on review", func() bool { snap := s.Snapshot(); return !snap.Busy && snap.Screen == ScreenReview })
+	s.mu.Lock()
+	d := s.drafts["A"]
+	s.mu.Unlock()
+	if d == nil || d.app.Applicant.IDNumber == "" {
+		t.Fatal("no draft kept after the failure")
+	}
+	app := d.app
+	s.End()
+	s.mu.Lock()
+	left := len(s.drafts)
+	s.mu.Unlock()
+	if left != 0 || app.Applicant.IDNumber != "" || len(app.Form) != 0 {
+		t.Errorf("after the session ended: %d drafts, ID %q, form %v", left, app.Applicant.IDNumber, app.Form)
+	}
+}
