@@ -23,11 +23,6 @@ type Status struct {
 	Detail string            `json:"detail,omitempty"`
 }
 
-// DeviceStatus converts s for heartbeats and metrics under the device name.
-func (s Status) DeviceStatus(device string) kiosk.DeviceStatus {
-	return kiosk.DeviceStatus{Device: device, State: s.State, Detail: s.Detail}
-}
-
 // StateConfig configures a State.
 type StateConfig struct {
 	Device string       // idcard, qr, printer, scanner: the log's device field

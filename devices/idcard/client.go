@@ -85,9 +85,9 @@ type chanReader struct {
 	// stream is read by this Client.
 	exited chan struct{}
 	once   sync.Once
-	ctx  context.Context
-	rest []byte
-	err  error // sticky stream error
+	ctx    context.Context
+	rest   []byte
+	err    error // sticky stream error
 }
 
 func (cr *chanReader) pump(r io.Reader) {

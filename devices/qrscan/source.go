@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/holoplot/go-evdev"
@@ -90,11 +89,4 @@ func (s *evdevSource) Next() (string, error) {
 func (s *evdevSource) Close() error {
 	s.dev.Ungrab()
 	return s.dev.Close()
-}
-
-// KeyboardCandidates lists the evdev nodes of keyboard-like devices by
-// their stable names (scanners present themselves as keyboards).
-func KeyboardCandidates() []string {
-	m, _ := filepath.Glob("/dev/input/by-id/*-event-kbd")
-	return m
 }

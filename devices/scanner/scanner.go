@@ -196,4 +196,3 @@ func RawFromError(err error) Raw {
 // StateOf summarises an error from Scan into a device state (DeviceReady for
 // nil and for a cancelled context).
 func StateOf(err error) kiosk.DeviceState { return Summarise(RawFromError(err)).State }
-

@@ -71,9 +71,6 @@ func (b *Builder) Bytes() ([]byte, error) {
 // Err returns the first error met.
 func (b *Builder) Err() error { return b.err }
 
-// Len is the number of bytes accumulated.
-func (b *Builder) Len() int { return len(b.buf) }
-
 // Raw appends bytes as they are.
 func (b *Builder) Raw(p ...byte) *Builder {
 	b.buf = append(b.buf, p...)
