@@ -71,6 +71,7 @@ type Config struct {
 	QR       QR            `toml:"qr"`
 	UI       UI            `toml:"ui"`
 	Log      Log           `toml:"log"`
+	Metrics  Metrics       `toml:"metrics"`
 }
 
 // Platform is the provincial platform. An empty URL runs the emulator in
@@ -147,6 +148,11 @@ type UI struct {
 // Log is logging.
 type Log struct {
 	Level string `toml:"level"` // debug, info, warn, error
+}
+
+// Metrics is the Prometheus endpoint (docs/operations.md). Empty Listen: off.
+type Metrics struct {
+	Listen string `toml:"listen"` // a loopback host:port, e.g. 127.0.0.1:9464
 }
 
 // Default returns the configuration that runs everything simulated.

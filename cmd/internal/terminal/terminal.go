@@ -25,6 +25,7 @@ import (
 	"github.com/bianmin/kiosk/app/session"
 	"github.com/bianmin/kiosk/assets"
 	"github.com/bianmin/kiosk/cmd/internal/config"
+	"github.com/bianmin/kiosk/cmd/internal/metrics"
 	"github.com/bianmin/kiosk/cmd/internal/supervise"
 	"github.com/bianmin/kiosk/devices/idcard"
 	idsim "github.com/bianmin/kiosk/devices/idcard/sim"
@@ -206,6 +207,15 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 	t.sv.Go(ctx, "relay", t.Relay)
 	t.sv.Go(ctx, "session", supervise.Func(t.Session.Run))
 	t.sv.Go(ctx, "retention", &offline.Retention{Store: st, Retention: time.Duration(cfg.Store.RetentionDays) * 24 * time.Hour})
+	if addr := cfg.Metrics.Listen; addr != "" {
+		ms, err := metrics.NewServer(addr, metrics.New(metrics.Sources{
+			Queue: st.Stats, Relay: t.Relay.Status, Devices: t.DeviceStates, Catalog: t.Session.Catalog, DataDir: dataDir,
+		}), log)
+		if err != nil {
+			return nil, err
+		}
+		t.sv.Go(ctx, "metrics", ms)
+	}
 	return t, nil
 }
 
