@@ -73,3 +73,25 @@ func TestOneStuckApplicationDoesNotBlockTheOthers(t *testing.T) {
 		t.Errorf("the stuck application was not tried again after its backoff: %+v", del[stuck])
 	}
 }
+
+// TestPassEndsAfterManyFailures: with the link failing every request, one
+// pass stops after maxSkip failures instead of trying (and skipping) the
+// whole queue, so NextDue's skip list stays small. Mutation killed: no bound.
+func TestPassEndsAfterManyFailures(t *testing.T) {
+	s := startSim(t, platformsim.Faults{Err5xx: 1, Seed: 1}, 64<<10)
+	ob, _ := newFakeOutbox("")
+	fill(t, ob, 3, maxSkip+40, 0, 0, 0)
+	r := New(ob, s.cl, Config{}, nil)
+	if err := r.DrainOnce(context.Background()); err == nil {
+		t.Fatal("a pass through a failing link reported no error")
+	}
+	tried := 0
+	for _, a := range ob.snapshot().Apps {
+		if a.Attempts > 0 {
+			tried++
+		}
+	}
+	if tried != maxSkip {
+		t.Errorf("one pass tried %d applications, want %d", tried, maxSkip)
+	}
+}
