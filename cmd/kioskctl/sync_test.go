@@ -78,6 +78,9 @@ func TestSyncNow(t *testing.T) {
 				if r.Submitted {
 					held++
 				}
+				if !r.Test { // synthetic applications are flagged on the wire
+					t.Errorf("platform holds %s without the test flag", r.InstanceID)
+				}
 			}
 			if held != tt.wantHeld {
 				t.Errorf("platform holds %d submitted, want %d", held, tt.wantHeld)

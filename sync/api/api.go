@@ -168,6 +168,9 @@ type Received struct {
 	Puts         int                 `json:"puts"` // PUT requests seen for this id
 	State        kiosk.State         `json:"state"`
 	Attachments  []AttachmentReceipt `json:"attachments"` // sha256/size of the bytes stored
+	// Test: the terminal flagged it synthetic ("test": true in the form,
+	// kioskctl queue demo); the platform must not treat it as a resident's.
+	Test bool `json:"test,omitempty"`
 }
 
 // Decision is the body of POST /v1/_inspect/decide.

@@ -88,6 +88,7 @@ CREATE TABLE IF NOT EXISTS deliveries(
 // columns added after the first schema (ALTER TABLE for older data directories).
 var addedColumns = []string{
 	`ALTER TABLE applications ADD COLUMN content_sha TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE applications ADD COLUMN test INTEGER NOT NULL DEFAULT 0`,
 }
 
 // New opens (creating when needed) the emulator's data directory.
@@ -337,8 +338,8 @@ func (s *Server) putApplication(w http.ResponseWriter, r *http.Request) {
 	err = s.db.QueryRow(`SELECT form_sha FROM applications WHERE instance_id=?`, id).Scan(&have)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		_, err = s.db.Exec(`INSERT INTO applications(instance_id, terminal, form, form_sha, acceptance_no, item_code, state, created_at, content_sha) VALUES(?,?,?,?,?,?,?,?,?)`,
-			id, terminalOf(r), s.seal("form", id, form), sum, a.AcceptanceNo, a.ItemCode, string(kiosk.StateUploading), s.now(), digest)
+		_, err = s.db.Exec(`INSERT INTO applications(instance_id, terminal, form, form_sha, acceptance_no, item_code, state, created_at, content_sha, test) VALUES(?,?,?,?,?,?,?,?,?,?)`,
+			id, terminalOf(r), s.seal("form", id, form), sum, a.AcceptanceNo, a.ItemCode, string(kiosk.StateUploading), s.now(), digest, a.Test)
 		if err != nil {
 			writeErr(w, 500, api.CodeInternal, "store")
 			return
@@ -676,7 +677,7 @@ func (s *Server) getCatalog(w http.ResponseWriter, r *http.Request) {
 // Received lists every application held with the sha256 and size of the
 // attachment bytes actually stored, computed from the files now.
 func (s *Server) Received() ([]api.Received, error) {
-	rows, err := s.db.Query(`SELECT instance_id, acceptance_no, item_code, terminal, state, puts, submitted_at FROM applications ORDER BY created_at, instance_id`)
+	rows, err := s.db.Query(`SELECT instance_id, acceptance_no, item_code, terminal, state, puts, submitted_at, test FROM applications ORDER BY created_at, instance_id`)
 	if err != nil {
 		return nil, fmt.Errorf("platformsim: received: %w", err)
 	}
@@ -685,7 +686,7 @@ func (s *Server) Received() ([]api.Received, error) {
 		var rc api.Received
 		var st string
 		var sub sql.NullString
-		if err := rows.Scan(&rc.InstanceID, &rc.AcceptanceNo, &rc.ItemCode, &rc.Terminal, &st, &rc.Puts, &sub); err != nil {
+		if err := rows.Scan(&rc.InstanceID, &rc.AcceptanceNo, &rc.ItemCode, &rc.Terminal, &st, &rc.Puts, &sub, &rc.Test); err != nil {
 			rows.Close()
 			return nil, err
 		}
