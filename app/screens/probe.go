@@ -63,6 +63,7 @@ type ProbeTarget struct {
 type ProbeTap struct {
 	N     int    `json:"n"`
 	Label string `json:"label"`
+	Type  string `json:"type"` // Go type of the widget tapped
 	AtMS  int64  `json:"at_ms"` // since the probe started
 }
 
@@ -98,7 +99,7 @@ type probe struct {
 // must not be called on the UI goroutine.
 func StartProbe(ctx context.Context, win fyne.Window, sess *session.Session, path string) {
 	p := &probe{win: win, sess: sess, path: path, start: time.Now()}
-	p.pc = reflect.ValueOf(p.wrapper(nil, nil)).Pointer()
+	p.pc = reflect.ValueOf(p.wrapper(nil, "", nil)).Pointer()
 	slog.Warn("test probe on: on-screen contents are written to a file", "path", path)
 	go func() {
 		t := time.NewTicker(30 * time.Millisecond)
@@ -123,11 +124,11 @@ func StartProbe(ctx context.Context, win fyne.Window, sess *session.Session, pat
 // wrappers by it).
 //
 //go:noinline
-func (p *probe) wrapper(label func() string, inner func()) func() {
+func (p *probe) wrapper(label func() string, typ string, inner func()) func() {
 	return func() {
 		p.mu.Lock()
 		p.taps++
-		p.recent = append(p.recent, ProbeTap{N: p.taps, Label: label(), AtMS: time.Since(p.start).Milliseconds()})
+		p.recent = append(p.recent, ProbeTap{N: p.taps, Label: label(), Type: typ, AtMS: time.Since(p.start).Milliseconds()})
 		if len(p.recent) > 40 {
 			p.recent = p.recent[len(p.recent)-40:]
 		}
@@ -204,7 +205,7 @@ func (p *probe) walk(f *ProbeFrame, o fyne.CanvasObject, parent fyne.Position, c
 		return
 	}
 	add := func(kind, label string) {
-		t := ProbeTarget{Kind: kind, Type: strings.TrimPrefix(fmt.Sprintf("%T", o), "*"), Label: label,
+		t := ProbeTarget{Kind: kind, Type: typeName(o), Label: label,
 			X: vis.x, Y: vis.y, W: vis.w, H: vis.h, Layer: layer, obj: o}
 		if d, ok := o.(fyne.Disableable); ok {
 			t.Disabled = d.Disabled()
@@ -269,9 +270,11 @@ func (p *probe) instrument(o fyne.CanvasObject) bool {
 		return true
 	}
 	inner := fv.Interface().(func())
-	fv.Set(reflect.ValueOf(p.wrapper(func() string { return textOf(o) }, inner)))
+	fv.Set(reflect.ValueOf(p.wrapper(func() string { return textOf(o) }, typeName(o), inner)))
 	return true
 }
+
+func typeName(o fyne.CanvasObject) string { return strings.TrimPrefix(fmt.Sprintf("%T", o), "*") }
 
 // textOf is the label a widget shows: its Text field, if any.
 func textOf(o fyne.CanvasObject) string {

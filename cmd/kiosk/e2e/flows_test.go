@@ -12,6 +12,7 @@ import (
 	"time"
 
 	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/app/screens"
 	"github.com/bianmin/kiosk/assets"
 )
 
@@ -47,10 +48,34 @@ func (k *Kiosk) Numeric(label, digits string) {
 	k.t.Helper()
 	k.Reveal(label+" *", true)
 	k.tapTarget(k.FieldButton(label))
-	k.Tap("清空")
-	k.Digits(digits)
+	ok := func() bool { return k.hasValue(digits) }
+	for try := 0; ; try++ {
+		lost := k.lost
+		k.Tap("清空")
+		if try == 0 {
+			k.Digits(digits)
+		} else { // the second time, looking at the screen before each key
+			for _, r := range digits {
+				k.Tap(string(r))
+			}
+		}
+		k.Settle()
+		if ok() || try == 1 {
+			break
+		}
+		if k.lost == lost {
+			// Every key reported handled, yet a digit is missing: the tap
+			// was lost inside the screen. Counted, as the resident lost it.
+			k.lost++
+			note("%s: %s: every key tap was handled, yet the value is not %s", k.name, label, digits)
+		}
+		// What a person does on seeing a wrong number: clear it and type
+		// it again.
+		note("%s: %s came out wrong (%s): typed again", k.name, label, k.fieldValue(label))
+		k.Shot("retype")
+	}
 	k.Tap("确定")
-	k.waitFor("the value "+digits, 5*time.Second, func() bool { _, ok := k.Find(digits); return ok })
+	k.waitFor("the value "+digits, 5*time.Second, ok)
 }
 
 // syllable is one character typed as pinyin, then picked among the
@@ -69,6 +94,19 @@ func (k *Kiosk) Pinyin(label string, text []syllable) {
 			k.Keys(string(r))
 		}
 		k.pickCandidate(s.char)
+	}
+	k.Confirm()
+}
+
+// Confirm taps the keyboard's confirm key (pinyin: 确定, handwriting: √ 确定).
+func (k *Kiosk) Confirm() {
+	k.t.Helper()
+	k.Settle()
+	for _, l := range []string{"确定", "√ 确定"} {
+		if k.has(l) {
+			k.Tap(l)
+			return
+		}
 	}
 	k.Tap("确定")
 }
@@ -124,19 +162,7 @@ func (k *Kiosk) Choose(field, choice string) {
 	before := f.Taps
 	k.press(x, y)
 	k.taps++
-	k.waitCount(before, choice)
-}
-
-func (k *Kiosk) waitCount(before int, label string) {
-	deadline := time.Now().Add(2 * time.Second)
-	for time.Now().Before(deadline) {
-		if k.Frame().Taps > before {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	k.lost++
-	note("%s: tap on %q was not handled", k.name, label)
+	k.handled(before, choice, "", float32(x), float32(y))
 }
 
 // FillRest fills what the card did not: choices get their first option,
@@ -163,8 +189,10 @@ func (k *Kiosk) FillRest(fields []kiosk.FieldSpec, typed map[string]string) {
 				continue
 			}
 			if !given {
-				v = kiosk.SampleValue(f)
-				v = strings.ReplaceAll(v, "-", "")
+				v = strings.ReplaceAll(kiosk.SampleValue(f), "-", "")
+				if f.Kind == kiosk.FieldNumber {
+					v = "3"
+				}
 			}
 			k.Numeric(f.Label, v)
 		case kiosk.FieldText, kiosk.FieldCreditCode:
@@ -184,23 +212,54 @@ func (k *Kiosk) Materials(sign func()) {
 	k.WaitScreen("materials", 10*time.Second)
 	k.Shot("materials")
 	for i := 0; i < 12; i++ {
-		switch {
-		case sign != nil && k.has("告知承诺"):
-			k.Tap("告知承诺")
+		k.Settle()
+		// The first material still undecided, and its buttons below it.
+		var und *screens.ProbeTarget
+		f := k.Frame()
+		for n, t := range f.Targets {
+			if t.Kind == "text" && t.Label == "请选择提交方式" {
+				und = &f.Targets[n]
+				break
+			}
+		}
+		if und == nil {
+			k.Reveal("请选择提交方式", true) // one may be below the fold…
+			if k.textTarget("请选择提交方式") == nil {
+				k.Tap("下一步：核对提交")
+				return
+			}
+			continue
+		}
+		choice := func(label string) (screens.ProbeTarget, bool) {
+			for _, t := range f.Targets {
+				if t.Kind == "tap" && t.Label == label && !t.Covered && t.Y > und.Y && t.Y-und.Y < 250 {
+					return t, true
+				}
+			}
+			return screens.ProbeTarget{}, false
+		}
+		if t, ok := choice("告知承诺"); ok && sign != nil {
+			k.tapTarget(t)
 			k.WaitScreen("sign", 5*time.Second)
 			sign()
 			sign = nil
 			k.WaitScreen("materials", 5*time.Second)
-		case k.has("容缺后补"):
-			k.Tap("容缺后补")
-		case k.has("扫描材料"):
-			k.Tap("扫描材料")
-			k.waitFor("scan", 30*time.Second, func() bool { return !k.has("扫描材料") || k.HasText("已扫描") })
-		default:
-			k.Tap("下一步：核对提交")
-			return
+			continue
 		}
-		time.Sleep(300 * time.Millisecond)
+		done := false
+		for _, l := range []string{"容缺后补", "电子证照", "扫描材料"} {
+			if t, ok := choice(l); ok {
+				k.tapTarget(t)
+				if l == "扫描材料" {
+					k.waitFor("the scan", 30*time.Second, func() bool { return k.HasText("已扫描") })
+				}
+				done = true
+				break
+			}
+		}
+		if !done {
+			k.t.Fatalf("materials: no way to handle an undecided material: %s", k.Texts())
+		}
 	}
 	k.t.Fatal("materials: too many steps")
 }
@@ -256,8 +315,7 @@ func cardVisit(t *testing.T, k *Kiosk, card, item string) {
 	k.Card(card)
 	k.WaitScreen("home", 15*time.Second)
 	k.Shot("home")
-	k.Reveal(item, false)
-	k.Tap(item)
+	k.Open(t, item)
 	k.WaitScreen("guide", 5*time.Second)
 	k.Shot("guide")
 	k.Tap("开始办理")
@@ -361,7 +419,7 @@ func TestE2E(t *testing.T) {
 			{{-70, 55}, {70, 55}},
 		})
 		k.Shot("name-written")
-		k.Tap("确定")
+		k.Confirm()
 		k.Numeric("联系电话（手机）", "13900003333")
 		k.FillRest(it.Form, map[string]string{"mobile": "13900003333"})
 		k.Tap("下一步：提交材料")
@@ -574,6 +632,77 @@ func TestE2E(t *testing.T) {
 		a := findApp(t, k.Stored(), it.Name)
 		checkForm(t, a, "mobile", "13900009999")
 	})
+}
+
+// Open taps an item on the home screen, or through its category.
+func (k *Kiosk) Open(t *testing.T, item string) {
+	t.Helper()
+	k.Settle()
+	if k.has(item) {
+		k.Tap(item)
+		return
+	}
+	it := itemNamed(t, item)
+	cat := ""
+	for _, c := range catalogue(t).Categories {
+		if c.ID == it.Category {
+			cat = c.Name
+		}
+	}
+	k.Tap(cat)
+	k.WaitScreen("category", 5*time.Second)
+	k.Shot("category")
+	for page := 0; page < 6; page++ {
+		k.Settle()
+		if k.has(item) {
+			k.Tap(item)
+			return
+		}
+		if !k.has("下一页") {
+			break
+		}
+		k.Tap("下一页")
+	}
+	k.Reveal(item, false)
+	k.Tap(item)
+}
+
+// hasValue reports whether a field on screen shows digits (spaces, dashes
+// and the grouping of bank card numbers aside).
+func (k *Kiosk) hasValue(digits string) bool {
+	norm := strings.NewReplacer(" ", "", "-", "", "\u00a0", "").Replace
+	for _, t := range k.Frame().Targets {
+		if (t.Kind == "tap" || t.Kind == "text") && norm(t.Label) == digits {
+			return true
+		}
+	}
+	return false
+}
+
+// fieldValue is the label of the field button under the field label.
+func (k *Kiosk) fieldValue(label string) string {
+	for i, t := range k.Frame().Targets {
+		if t.Kind == "text" && (t.Label == label || t.Label == label+" *") {
+			for _, u := range k.Frame().Targets[i:] {
+				if u.Kind == "tap" && u.Y > t.Y {
+					return u.Label
+				}
+			}
+		}
+	}
+	return "?"
+}
+
+// fieldKind looks a field label up in the catalogue.
+func (k *Kiosk) fieldKind(label string) kiosk.FieldKind {
+	for _, it := range catalogue(k.t).Items {
+		for _, f := range it.Form {
+			if f.Label == label {
+				return f.Kind
+			}
+		}
+	}
+	return ""
 }
 
 func label(it *kiosk.ServiceItem, key string) string { return it.Form[fieldIndex(it, key)].Label }

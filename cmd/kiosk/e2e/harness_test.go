@@ -256,7 +256,9 @@ func (k *Kiosk) Find(label string) (screens.ProbeTarget, bool) {
 		top = max(top, t.Layer)
 	}
 	for _, t := range f.Targets {
-		if (t.Kind == "tap" || t.Kind == "tap-uncounted") && t.Label == label && !t.Disabled && !t.Covered && t.Layer == top {
+		// At least 40 px of it on screen: a sliver at the fold is scrolled
+		// into view first, as a person would.
+		if (t.Kind == "tap" || t.Kind == "tap-uncounted") && t.Label == label && !t.Disabled && !t.Covered && t.Layer == top && t.H >= 40 {
 			return t, true
 		}
 	}
@@ -336,15 +338,31 @@ func (k *Kiosk) tapTarget(tg screens.ProbeTarget) {
 	if tg.Kind == "tap-uncounted" {
 		return // the caller checks the effect
 	}
+	k.handled(before, tg.Label, tg.Type, tg.X+tg.W/2, tg.Y+tg.H/2)
+}
+
+// handled checks that the tap after count before reached the widget
+// labelled label: not handled at all, or handled by another widget (the
+// layout moved under the finger), it counts as lost.
+func (k *Kiosk) handled(before int, label, typ string, x, y float32) {
+	k.t.Helper()
 	deadline := time.Now().Add(2 * time.Second)
 	for time.Now().Before(deadline) {
-		if k.Frame().Taps > before {
+		f := k.Frame()
+		if f.Taps > before {
+			for _, r := range f.Recent {
+				if r.N == before+1 && (r.Label != label || (typ != "" && r.Type != typ)) {
+					k.lost++
+					note("%s: tap on %s %q at (%.0f,%.0f) reached %s %q instead", k.name, typ, label, x, y, r.Type, r.Label)
+					k.Shot("misdirected-tap")
+				}
+			}
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	k.lost++
-	note("%s: tap on %q at (%.0f,%.0f) was not handled", k.name, tg.Label, tg.X+tg.W/2, tg.Y+tg.H/2)
+	note("%s: tap on %q at (%.0f,%.0f) was not handled", k.name, label, x, y)
 	k.Shot("lost-tap")
 }
 
@@ -430,7 +448,7 @@ func (k *Kiosk) Drag(x0, y0, x1, y1 int) {
 // Area returns the first target of a kind whose type contains typ.
 func (k *Kiosk) Area(kind, typ string) (screens.ProbeTarget, bool) {
 	for _, t := range k.Frame().Targets {
-		if t.Kind == kind && strings.Contains(t.Type, typ) && !t.Covered {
+		if t.Kind == kind && strings.Contains(t.Type, typ) && (!t.Covered || kind == "scroll" || strings.Contains(t.Type, "Scroll")) {
 			return t, true
 		}
 	}
