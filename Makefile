@@ -7,7 +7,7 @@ export CGO_ENABLED := 1
 BUILD := build
 DISPLAY_NUM ?= :99
 
-.PHONY: all deps build run test test-short vet bench fuzz soak screenshots e2e deb deb-test clean
+.PHONY: all deps build run test test-short test-nofonts mustdie mutate vet bench fuzz soak screenshots e2e deb deb-test clean
 
 all: build
 
@@ -31,9 +31,28 @@ run: build
 vet: deps
 	$(GO) vet ./...
 
-# The whole suite: vet, then every test with the race detector.
+# The whole suite: vet, then every test with the race detector (including
+# the short power-cut test on crashfs), the golden images again with no
+# system font visible, and the must-die mutations.
 test: deps vet
 	$(GO) test -race -timeout 20m ./...
+	@packaging/scripts/test-nofonts.sh
+	@packaging/scripts/mustdie.sh
+
+# Golden images (screens, widgets, receipts) in a mount namespace with every
+# font directory empty: nothing may depend on the machine's fonts.
+test-nofonts: deps
+	@packaging/scripts/test-nofonts.sh
+
+# Each must-die mutation (remove an fsync, send twice, skip the receipt
+# check, store plaintext, ignore the frame checksum, print on paper-out) on a
+# copy of the tree must make its named test fail.
+mustdie: deps
+	@packaging/scripts/mustdie.sh
+
+# Mutation testing with go-gremlins (slow; MUTATE_PKGS="./offline" to narrow).
+mutate: deps
+	@packaging/scripts/mutate.sh
 
 test-short: deps
 	$(GO) test -short ./...
@@ -48,7 +67,7 @@ fuzz: deps
 	@packaging/scripts/fuzz.sh
 
 soak: deps
-	KIOSK_SOAK=1 $(GO) test -run 'Crash|Kill|Soak' -timeout 60m ./offline/... ./sync/...
+	KIOSK_SOAK=1 $(GO) test -run 'Crash|Kill|Soak|PowerCut' -timeout 60m ./offline/... ./sync/...
 
 screenshots: build
 	@packaging/scripts/screenshots.sh
