@@ -5,11 +5,13 @@
 //	kiosk                         # everything simulated, no config file needed
 //	kiosk --config /etc/bianmin-kiosk/kiosk.toml
 //	kiosk --dock                  # show the simulator dock (simulation only)
-//	kiosk --tour build/screenshots  # walk every screen and save PNGs, then exit
+//	kiosk --simulate --config F   # the configured station on simulators
+//	kiosk --tour build/screenshots  # walk every screen and save PNGs, then exit (hooks.go)
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -25,27 +27,47 @@ import (
 	"github.com/bianmin/kiosk/app/i18n"
 	"github.com/bianmin/kiosk/app/screens"
 	"github.com/bianmin/kiosk/cmd/internal/config"
+	"github.com/bianmin/kiosk/cmd/internal/systemd"
 	"github.com/bianmin/kiosk/cmd/internal/terminal"
 )
 
-var processStart = time.Now()
+func main() { os.Exit(kioskMain(os.Args[1:])) }
 
-func main() {
+// kioskMain parses the flags, resolves the configuration through the
+// composition root (terminal.Resolve, terminal.StartPlan) and runs the
+// appliance. A start-up failure prints one line (what, which file, what to
+// do), shows the out-of-service screen while a display exists, and returns
+// the failure's class as the exit status (terminal.ExitCodes).
+func kioskMain(args []string) (code int) {
+	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
 	var (
-		cfgPath    = flag.String("config", "", "TOML configuration file (default: everything simulated)")
-		dataDir    = flag.String("data", "", "state directory (overrides store.data_dir)")
-		showDock   = flag.Bool("dock", false, "show the simulator dock (simulation only)")
-		tour       = flag.String("tour", "", "walk every screen, save a PNG of each into this directory, and exit")
-		landscape  = flag.Bool("landscape", false, "1920×1080 instead of 1080×1920")
-		elder      = flag.Bool("elder", false, "start in 长辈模式")
-		lang       = flag.String("lang", "", "zh-CN or en (overrides ui.language)")
-		firstFrame = flag.Bool("first-frame-exit", false, "print the time to the first rendered frame and exit (benchmarks)")
+		cfgPath   = fs.String("config", "", "TOML configuration file (default: everything simulated)")
+		dataDir   = fs.String("data", "", "state directory (overrides store.data_dir)")
+		simulate  = fs.Bool("simulate", false, "simulate this configuration's station: simulators, the platform emulator, the simulation's own store")
+		showDock  = fs.Bool("dock", false, "show the simulator dock (simulation only)")
+		landscape = fs.Bool("landscape", false, "1920×1080 instead of 1080×1920")
+		elder     = fs.Bool("elder", false, "start in 长辈模式")
+		lang      = fs.String("lang", "", "zh-CN or en (overrides ui.language)")
 	)
-	flag.Parse()
+	h := hookFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if os.Getenv("LANG") == "" || strings.HasPrefix(os.Getenv("LANG"), "C") {
+		os.Setenv("LANG", "zh_CN.UTF-8") // Fyne refuses the C locale
+	}
 	cfg, err := config.Load(*cfgPath)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "kiosk:", err)
-		os.Exit(2)
+		return outOfService(ctx, cfg, h, &terminal.Failure{Class: terminal.ClassConfig, What: "configuration", Path: *cfgPath, Err: err,
+			Fix: "correct the file (packaging/kiosk.example.toml documents every key)"})
+	}
+	if *simulate {
+		cfg.Simulate()
 	}
 	if *dataDir != "" {
 		cfg.Store.DataDir = *dataDir
@@ -59,12 +81,28 @@ func main() {
 	if *landscape {
 		cfg.UI.Width, cfg.UI.Height = 1920, 1080
 	}
+	if err := cfg.Validate(); err != nil { // the flags may have changed it
+		return outOfService(ctx, cfg, h, &terminal.Failure{Class: terminal.ClassConfig, What: "configuration", Path: *cfgPath, Err: err, Fix: "correct the file or the flags"})
+	}
 	log := newLogger(cfg.Log.Level)
 	slog.SetDefault(log)
-	if err := run(cfg, log, *showDock, *tour, *firstFrame); err != nil {
-		log.Error("kiosk stopped", "err", err)
-		os.Exit(1)
+
+	plan, err := terminal.Resolve(cfg)
+	if err != nil {
+		return outOfService(ctx, cfg, h, err)
 	}
+	tr := i18n.MustLoad(cfg.UI.Language)
+	speaker := newSpeaker(cfg, log)
+	term, err := terminal.StartPlan(ctx, plan, terminal.Options{Logger: log, Speaker: speaker, Prompt: func(k string) string { return tr.T(k) }})
+	if err != nil {
+		return outOfService(ctx, cfg, h, err)
+	}
+	defer term.Close()
+	if err := run(ctx, cfg, term, tr, speaker, log, *showDock, h); err != nil {
+		log.Error("kiosk stopped", "err", err)
+		return 1
+	}
+	return 0
 }
 
 func newLogger(level string) *slog.Logger {
@@ -72,29 +110,49 @@ func newLogger(level string) *slog.Logger {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	return systemd.Logger(l, os.Stderr) // journal-native under systemd
 }
 
-func run(cfg config.Config, log *slog.Logger, showDock bool, tour string, firstFrame bool) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if os.Getenv("LANG") == "" || strings.HasPrefix(os.Getenv("LANG"), "C") {
-		os.Setenv("LANG", "zh_CN.UTF-8") // Fyne refuses the C locale
-	}
+// hasDisplay reports whether a window can be opened.
+func hasDisplay() bool { return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" }
 
-	tr := i18n.MustLoad(cfg.UI.Language)
-	speaker := newSpeaker(cfg, log)
-	term, err := terminal.Start(ctx, cfg, terminal.Options{Logger: log, Speaker: speaker, Prompt: func(k string) string { return tr.T(k) }})
-	if err != nil {
-		return err
+// outOfService reports a start-up failure: one line on stderr, then, when a
+// display exists, the out-of-service screen until the kiosk is stopped (so
+// that systemd's restarts do not flicker the screen), and the class's exit
+// status.
+func outOfService(ctx context.Context, cfg config.Config, h *hooks, err error) int {
+	code := terminal.ExitCode(err)
+	fmt.Fprintf(os.Stderr, "kiosk: cannot start: %v (exit %d)\n", err, code)
+	if !hasDisplay() || h.active() {
+		return code
 	}
-	defer term.Close()
+	a := fyneapp.NewWithID("cn.gov.bianmin.kiosk")
+	w := a.NewWindow(screens.OutOfServiceTitle)
+	w.Resize(fyne.NewSize(float32(cfg.UI.Width), float32(cfg.UI.Height)))
+	if cfg.UI.Fullscreen {
+		w.SetFullScreen(true)
+	}
+	o := screens.OutOfService{Code: code, Reason: err.Error(), Since: time.Now()}
+	if cfg.Station.Code != "" {
+		o.Station = cfg.Station.Code + "-" + cfg.Station.Terminal
+	}
+	screens.ShowOutOfService(w, o)
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+	w.ShowAndRun()
+	return code
+}
 
+// run shows the touchscreen UI of a started terminal until the window closes
+// or the context is cancelled.
+func run(ctx context.Context, cfg config.Config, term *terminal.Terminal, tr *i18n.Bundle, speaker *speaker, log *slog.Logger, showDock bool, h *hooks) error {
 	a := fyneapp.NewWithID("cn.gov.bianmin.kiosk")
 	w := a.NewWindow(tr.T("app.title"))
 	w.Resize(fyne.NewSize(float32(cfg.UI.Width), float32(cfg.UI.Height)))
 	w.SetFixedSize(true)
-	if cfg.UI.Fullscreen && tour == "" && !firstFrame {
+	if cfg.UI.Fullscreen && !h.active() {
 		w.SetFullScreen(true)
 	}
 	ui := screens.New(w, term.Session, uiOptions(cfg, term, speaker))
@@ -108,49 +166,11 @@ func run(cfg config.Config, log *slog.Logger, showDock bool, tour string, firstF
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
-	if firstFrame {
-		a.Lifecycle().SetOnStarted(func() {
-			go func() {
-				fyne.DoAndWait(func() { _ = w.Canvas().Capture() })
-				fmt.Printf("first-frame-ms %d\n", time.Since(processStart).Milliseconds())
-				if d := os.Getenv("KIOSK_IDLE_SECONDS"); d != "" {
-					var n int
-					fmt.Sscan(d, &n)
-					time.Sleep(time.Duration(n) * time.Second)
-					fmt.Printf("idle-rss-kb %d\n", rssKB())
-				}
-				fyne.Do(a.Quit)
-			}()
-		})
+	h.install(ctx, a, w, term, ui, log)
+	if speaker == nil {
+		log.Info("no audio player found: voice prompts off")
 	}
-	if tour != "" {
-		a.Lifecycle().SetOnStarted(func() {
-			go func() {
-				err := runTour(ctx, term, ui, w, tour, log)
-				if err != nil {
-					log.Error("tour", "err", err)
-					os.Exit(1)
-				}
-				fyne.Do(a.Quit)
-			}()
-		})
-	}
-	log.Info("kiosk started", "station", cfg.Station.Code, "terminal", cfg.Station.Terminal, "simulated", cfg.Simulated())
+	log.Info("kiosk started", "station", cfg.Station.Code, "terminal", cfg.Station.Terminal, "mode", cfg.Mode)
 	w.ShowAndRun()
 	return nil
-}
-
-func rssKB() int {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			var n int
-			fmt.Sscan(strings.TrimSpace(strings.TrimPrefix(line, "VmRSS:")), &n)
-			return n
-		}
-	}
-	return 0
 }

@@ -30,8 +30,7 @@ type speaker struct{ v *voice.Voice }
 func newSpeaker(cfg config.Config, log *slog.Logger) *speaker {
 	p, ok := voice.DefaultPlayer()
 	if !ok {
-		log.Info("no audio player found: voice prompts off")
-		return nil
+		return nil // run logs it, once the terminal started
 	}
 	st := voice.DefaultSettings
 	st.Enabled = cfg.UI.Voice
