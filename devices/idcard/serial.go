@@ -23,20 +23,15 @@ var ErrNotAReader = errors.New("no GA 467 reader answers")
 // port or of the simulator's pty, asks the SAM its status before the port is
 // handed out. Baud 0 tries the rates of Bauds.
 func SerialConfig(path string, baud int) serialport.Config {
-	return serialport.Config{Path: path, Baud: baud, Bauds: Bauds, Probe: ProbeSAM, ReadTimeout: serialReadTimeout}
+	return serialport.Config{Path: path, Baud: baud, Bauds: Bauds, Probe: ProbeSAM, NoAnswer: ErrNotAReader,
+		ReadTimeout: serialReadTimeout}
 }
 
 // SerialOpener opens path at baud for the Service through serialport's one
-// opener, with the SAM status probe (see SerialConfig).
+// opener, with the SAM status probe (see SerialConfig); a port where no
+// reader answers gives an error matching ErrNotAReader.
 func SerialOpener(path string, baud int) Opener {
-	open := serialport.Opener(SerialConfig(path, baud))
-	return func(ctx context.Context) (io.ReadWriteCloser, error) {
-		rwc, err := open(ctx)
-		if errors.Is(err, serialport.ErrNoAnswer) {
-			return nil, fmt.Errorf("%w: %w", ErrNotAReader, err)
-		}
-		return rwc, err
-	}
+	return serialport.Opener(SerialConfig(path, baud))
 }
 
 // ProbeSAM is the reader's serialport.Prober: a SAM status command that
@@ -56,10 +51,7 @@ func ProbeSAM(ctx context.Context, rw io.ReadWriter) error {
 func ProbeBaud(ctx context.Context, path string) (int, error) {
 	p, err := serialport.Open(ctx, SerialConfig(path, 0))
 	if err != nil {
-		if errors.Is(err, serialport.ErrNoAnswer) {
-			return 0, fmt.Errorf("probe %s: %w: %w", path, ErrNotAReader, err)
-		}
-		return 0, err
+		return 0, fmt.Errorf("probe: %w", err)
 	}
 	defer p.Close()
 	return p.Baud(), nil

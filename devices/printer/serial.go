@@ -2,8 +2,6 @@ package printer
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"time"
 
@@ -21,20 +19,13 @@ var SerialBauds = []int{115200, 38400, 19200, 9600}
 // at each rate of SerialBauds.
 func SerialConfig(path string, baud int) serialport.Config {
 	return serialport.Config{Path: path, Baud: baud, Bauds: SerialBauds, Probe: ProbeStatus,
-		ReadTimeout: 100 * time.Millisecond}
+		NoAnswer: ErrDisconnected, ReadTimeout: 100 * time.Millisecond}
 }
 
 // SerialOpener opens a serial printer for the Service (see SerialConfig).
 // A port where no printer answers gives an error matching ErrDisconnected.
 func SerialOpener(path string, baud int) Opener {
-	open := serialport.Opener(SerialConfig(path, baud))
-	return func(ctx context.Context) (io.ReadWriteCloser, error) {
-		rwc, err := open(ctx)
-		if errors.Is(err, serialport.ErrNoAnswer) {
-			return nil, fmt.Errorf("%w: %w", ErrDisconnected, err)
-		}
-		return rwc, err
-	}
+	return serialport.Opener(SerialConfig(path, baud))
 }
 
 // ProbeStatus is the printer's serialport.Prober: four valid DLE EOT

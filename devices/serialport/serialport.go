@@ -43,7 +43,10 @@ type Config struct {
 	// cannot be asked (a QR scanner in serial mode).
 	Probe        Prober
 	ProbeTimeout time.Duration // per rate tried; default 500 ms
-	ReadTimeout  time.Duration // 0 blocks; tarm/serial's granularity is 0.1 s
+	// NoAnswer, when set, is wrapped around ErrNoAnswer: the device
+	// family's own sentinel (idcard.ErrNotAReader, printer.ErrDisconnected).
+	NoAnswer    error
+	ReadTimeout time.Duration // 0 blocks; tarm/serial's granularity is 0.1 s
 }
 
 func (c Config) rates() []int {
@@ -103,7 +106,11 @@ func Open(ctx context.Context, c Config) (*Port, error) {
 		p.Close()
 		errs = append(errs, fmt.Errorf("%d baud: %w", b, err))
 	}
-	return nil, fmt.Errorf("serialport: %s: %w (%w)", c.Path, ErrNoAnswer, errors.Join(errs...))
+	err := fmt.Errorf("serialport: %s: %w (%w)", c.Path, ErrNoAnswer, errors.Join(errs...))
+	if c.NoAnswer != nil {
+		err = fmt.Errorf("%w: %w", c.NoAnswer, err)
+	}
+	return nil, err
 }
 
 // Opener returns a function that opens c afresh on every call, for the
