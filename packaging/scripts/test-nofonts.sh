@@ -12,7 +12,7 @@
 # Usage: packaging/scripts/test-nofonts.sh [go test packages...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ $# -gt 0 ] || set -- ./app/screens/ ./app/widgets/ ./devices/printer/
+[ $# -gt 0 ] || set -- ./app/screens/ ./app/widgets/ ./devices/printer/...
 run=${NOFONTS_RUN:-Golden}
 
 tmp=$(mktemp -d)

@@ -22,18 +22,14 @@ import (
 	"github.com/OpenPrinting/goipp"
 
 	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/assets"
 	"github.com/bianmin/kiosk/devices/printer"
 )
 
-const systemFont = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-
+// font is the bundled subset the kiosk prints forms with.
 func font(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile(systemFont)
-	if err != nil {
-		t.Skipf("no CJK font: %v", err)
-	}
-	return b
+	return assets.FontTTF()
 }
 
 func TestMapState(t *testing.T) {

@@ -14,19 +14,17 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	gzqr "github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/bianmin/kiosk/assets"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
-const systemFont = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-
+// testFont is the bundled subset the kiosk prints with: goldens never
+// depend on the machine's fonts.
 func testFont(t testing.TB) *Font {
 	t.Helper()
-	b, err := os.ReadFile(systemFont)
-	if err != nil {
-		t.Skipf("CJK font not installed (fonts-wqy-microhei): %v", err)
-	}
-	f, err := ParseFont(b)
+	f, err := ParseFont(assets.FontTTF())
 	if err != nil {
 		t.Fatal(err)
 	}

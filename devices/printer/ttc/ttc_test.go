@@ -11,7 +11,7 @@ import (
 func TestExtractParses(t *testing.T) {
 	b, err := os.ReadFile("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 	if err != nil {
-		t.Skipf("fonts-wqy-microhei not installed: %v", err)
+		t.Fatalf("fonts-wqy-microhei (packaging/build-deps.txt) not installed: %v", err)
 	}
 	if !IsCollection(b) {
 		t.Fatal("not a collection")
