@@ -2,11 +2,8 @@ package imaging
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
-	"image"
-	"image/color"
 	_ "image/jpeg" // DecodeConfig of pages
 	"io"
 )
@@ -27,22 +24,6 @@ type PDFPage struct {
 	Height int
 	Gray   bool
 	DPI    int
-}
-
-// NewPDFPage checks data is a JPEG and reads its size and colour model.
-func NewPDFPage(data []byte, dpi int) (PDFPage, error) {
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return PDFPage{}, fmt.Errorf("pdf page: %w", err)
-	}
-	if format != "jpeg" {
-		return PDFPage{}, fmt.Errorf("pdf page: %s is not jpeg", format)
-	}
-	if dpi <= 0 {
-		dpi = 200
-	}
-	return PDFPage{JPEG: data, Width: cfg.Width, Height: cfg.Height, DPI: dpi,
-		Gray: cfg.ColorModel == color.GrayModel}, nil
 }
 
 // PageFromResult turns a processed page into a PDF page.
@@ -68,9 +49,6 @@ var ErrNoPage = errors.New("no such page")
 // Len is the number of pages.
 func (m *Material) Len() int { return len(m.pages) }
 
-// Pages returns the pages in order.
-func (m *Material) Pages() []PDFPage { return append([]PDFPage(nil), m.pages...) }
-
 // Add appends pages.
 func (m *Material) Add(p ...PDFPage) { m.pages = append(m.pages, p...) }
 
@@ -80,15 +58,6 @@ func (m *Material) Replace(i int, p PDFPage) error {
 		return fmt.Errorf("replace page %d: %w", i+1, ErrNoPage)
 	}
 	m.pages[i] = p
-	return nil
-}
-
-// Remove deletes page i (from 0).
-func (m *Material) Remove(i int) error {
-	if i < 0 || i >= len(m.pages) {
-		return fmt.Errorf("remove page %d: %w", i+1, ErrNoPage)
-	}
-	m.pages = append(m.pages[:i], m.pages[i+1:]...)
 	return nil
 }
 
