@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -29,6 +30,18 @@ func TestExampleFileParses(t *testing.T) {
 	}
 	if c.IDCard.Backend != BackendSerial || c.IDCard.PollInterval.Duration != 50*time.Millisecond {
 		t.Errorf("example: %+v", c.IDCard)
+	}
+	// The installed example is a production terminal, and says which of the
+	// files it names provisioning must install.
+	if c.Simulated() {
+		t.Error("the example config runs simulated")
+	}
+	for _, f := range []string{c.Platform.CertFile, c.Platform.KeyFile, c.Platform.CAFile, c.Platform.CatalogKeyFile} {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, f) && !strings.HasPrefix(line, "#") && !strings.Contains(line, "provisioning") {
+				t.Errorf("example names %s without saying provisioning installs it: %q", f, line)
+			}
+		}
 	}
 }
 
