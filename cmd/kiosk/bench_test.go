@@ -4,10 +4,10 @@ package main
 // observed from outside the process. KIOSK_BIN names the binary (make bench
 // passes the one it built); without it the benchmark builds one.
 //
-//	BenchmarkKioskColdStart   exec → first painted (non-blank) xframe on the display
+//	BenchmarkKioskColdStart   exec → first painted (non-blank) frame on the display
 //	BenchmarkKioskIdle        idle CPU, wake-ups and RSS on the attract and form screens,
 //	                          against a bare Fyne window of the same size (the framework's floor)
-//	BenchmarkKioskTap         X input event (XTEST, as xdotool sends it) → next painted xframe
+//	BenchmarkKioskTap         X input event (XTEST, as xdotool sends it) → next painted frame
 //
 // The ID card reader is the GA 467 simulator on a pseudo-terminal driven by
 // this process, so the kiosk opens it as a serial reader (its production
@@ -183,7 +183,7 @@ func sameFrame(a, b xframe) bool {
 	return diff*100 <= len(a)/4
 }
 
-// painted reports whether a xframe shows something: at least 1 % of its
+// isPainted reports whether a frame shows something: at least 1 % of its
 // pixels differ from its most common colour.
 func isPainted(f xframe) bool {
 	count := map[[3]byte]int{}
@@ -198,7 +198,7 @@ func isPainted(f xframe) bool {
 }
 
 // waitPainted polls the display until a window of the kiosk's size is
-// mapped and shows a non-blank xframe.
+// mapped and shows a non-blank frame.
 func waitPainted(x *xconn, timeout time.Duration) (time.Time, error) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
@@ -241,7 +241,7 @@ func waitMapped(x *xconn, timeout time.Duration) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("no window within %v", timeout)
 }
 
-// waitStable waits until the xframe has not changed for quiet.
+// waitStable waits until the frame has not changed for quiet.
 func waitStable(x *xconn, quiet, timeout time.Duration) (xframe, error) {
 	deadline := time.Now().Add(timeout)
 	lastRun, err := x.xframe()
@@ -264,7 +264,7 @@ func waitStable(x *xconn, quiet, timeout time.Duration) (xframe, error) {
 	return nil, fmt.Errorf("screen never settled for %v", quiet)
 }
 
-// waitFrame polls until the xframe matches want and returns when it did.
+// waitFrame polls until the frame matches want and returns when it did.
 func waitFrame(x *xconn, want xframe, timeout time.Duration) (time.Time, error) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
@@ -295,7 +295,7 @@ func benchRounds(def int) int {
 }
 
 // BenchmarkKioskColdStart: from exec of the binary to the first non-blank
-// xframe of its window on the display, median of several starts with a warm
+// frame of its window on the display, median of several starts with a warm
 // page cache and a data directory made by a first start (first boot, with
 // its key generation, is not a cold start).
 func BenchmarkKioskColdStart(b *testing.B) {
@@ -317,7 +317,7 @@ func BenchmarkKioskColdStart(b *testing.B) {
 			ds = append(ds, at.Sub(k.start))
 		}
 	}
-	b.ReportMetric(msOf(medianDur(ds)), "ms/first-xframe")
+	b.ReportMetric(msOf(medianDur(ds)), "ms/first-frame")
 }
 
 // procUsage is one process's CPU time and context switches (all threads).
@@ -682,7 +682,7 @@ func BenchmarkKioskTap(b *testing.B) {
 	slices.Sort(ds)
 	b.ReportMetric(msOf(ds[len(ds)/2]), "ms-p50")
 	b.ReportMetric(msOf(ds[(len(ds)*99)/100]), "ms-p99")
-	b.ReportMetric(1000.0/60, "ms-xframe") // Fyne draws at most 60 frames a second
+	b.ReportMetric(1000.0/60, "ms-frame") // Fyne draws at most 60 frames a second
 }
 
 // BenchmarkCardPlacedToIdentity: a card placed on the reader until the
