@@ -112,7 +112,20 @@ type Heartbeat struct {
 	At         time.Time            `json:"at"`
 	Devices    []kiosk.DeviceStatus `json:"devices"`
 	QueueDepth int                  `json:"queue_depth"`
-	Versions   map[string]string    `json:"versions,omitempty"` // app, catalog, os …
+	Versions   map[string]string    `json:"versions,omitempty"` // app, catalog (the one in use), os …
+
+	// The facts the terminal's metrics expose (docs/operations.md), for the
+	// platform's view of 20 000 terminals.
+	UptimeS        int64     `json:"uptime_s"`                 // seconds since the relay started
+	DiskFreeBytes  uint64    `json:"disk_free_bytes"`          // free on the store's file system, for the kiosk's user
+	DiskSizeBytes  uint64    `json:"disk_size_bytes"`          // size of that file system
+	ClockSkewMS    int64     `json:"clock_skew_ms"`            // platform's clock minus ours at the previous heartbeat
+	ClockSkewed    bool      `json:"clock_skewed,omitempty"`   // beyond the relay's limit
+	OldestPendingS int64     `json:"oldest_pending_s"`         // age of the oldest application not yet confirmed (0: none)
+	PendingBytes   int64     `json:"pending_bytes"`            // attachment bytes still to send
+	CatalogVersion int64     `json:"catalog_version"`          // the catalogue in use (not merely kept)
+	CatalogExpires time.Time `json:"catalog_expires,omitzero"` // its expiry
+	Degraded       []string  `json:"degraded,omitempty"`       // degraded modes shown to residents: reader_missing, printer_out, disk_low
 }
 
 // HeartbeatResult is the data of POST /v1/heartbeat.

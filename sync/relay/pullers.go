@@ -102,16 +102,43 @@ func (r *Relay) SendRatings(ctx context.Context) error {
 	return nil
 }
 
-// SendHeartbeat reports device states, queue depth and versions.
+// SendHeartbeat reports device states, queue depth, versions, uptime, the
+// clock skew measured at the previous heartbeat and Config.Facts.
 func (r *Relay) SendHeartbeat(ctx context.Context) error {
 	depth, err := r.out.Depth(ctx)
 	if err != nil {
 		return fmt.Errorf("relay: depth: %w", err)
 	}
 	sent := r.cfg.Now()
-	hb := api.Heartbeat{Terminal: r.cfg.Terminal, At: sent.UTC(), QueueDepth: depth, Versions: r.cfg.Versions}
+	versions := make(map[string]string, len(r.cfg.Versions)+1)
+	for k, v := range r.cfg.Versions {
+		versions[k] = v
+	}
+	r.mu.Lock()
+	skew, skewed := r.st.ClockSkew, r.st.ClockSkewed
+	r.mu.Unlock()
+	hb := api.Heartbeat{Terminal: r.cfg.Terminal, At: sent.UTC(), QueueDepth: depth, Versions: versions,
+		UptimeS: int64(sent.Sub(r.started) / time.Second), ClockSkewMS: skew.Milliseconds(), ClockSkewed: skewed}
 	if r.cfg.DeviceStates != nil {
 		hb.Devices = r.cfg.DeviceStates()
+	}
+	if r.cfg.Facts != nil {
+		f, err := r.cfg.Facts(ctx)
+		if err != nil {
+			// A fact that cannot be read is left out; the heartbeat still goes.
+			r.log.Warn("heartbeat facts", "err", err)
+		}
+		hb.DiskFreeBytes, hb.DiskSizeBytes = f.DiskFree, f.DiskSize
+		hb.OldestPendingS, hb.PendingBytes = int64(f.OldestPending/time.Second), f.PendingBytes
+		hb.Degraded = f.Degraded
+		if !f.CatalogExpires.IsZero() {
+			hb.CatalogExpires = f.CatalogExpires.UTC()
+		}
+		if f.CatalogVersion > 0 {
+			// The catalogue in use, not the one the terminal started with.
+			hb.CatalogVersion = f.CatalogVersion
+			versions["catalog"] = fmt.Sprint(f.CatalogVersion)
+		}
 	}
 	res, err := r.p.Heartbeat(ctx, hb)
 	r.observe(err)

@@ -46,10 +46,13 @@ type Config struct {
 	Terminal       string            // station code + terminal number, for heartbeats
 	Versions       map[string]string // reported in heartbeats
 	DeviceStates   func() []kiosk.DeviceStatus
-	OnProgress     func(Progress) // called after every acknowledged chunk (must not block)
-	OnCatalog      func(version int64, catalog json.RawMessage)
-	Now            func() time.Time // [time.Now]
-	Rand           func() float64   // uniform in [0,1) for jitter [math/rand/v2]
+	// Facts reads what the terminal knows beyond the relay (disk, queue
+	// age, catalogue in use) for each heartbeat; nil sends none of them.
+	Facts      func(ctx context.Context) (Facts, error)
+	OnProgress func(Progress) // called after every acknowledged chunk (must not block)
+	OnCatalog  func(version int64, catalog json.RawMessage)
+	Now        func() time.Time // [time.Now]
+	Rand       func() float64   // uniform in [0,1) for jitter [math/rand/v2]
 }
 
 func (c *Config) defaults() {
@@ -72,6 +75,17 @@ func (c *Config) defaults() {
 	if c.Rand == nil {
 		c.Rand = rand.Float64
 	}
+}
+
+// Facts are the terminal's facts a heartbeat carries besides the relay's own
+// (uptime, clock skew, queue depth): the same the metrics expose.
+type Facts struct {
+	DiskFree, DiskSize uint64
+	OldestPending      time.Duration
+	PendingBytes       int64
+	CatalogVersion     int64 // of the catalogue in use
+	CatalogExpires     time.Time
+	Degraded           []string
 }
 
 // Conn is the relay's view of the link to the platform.
@@ -122,6 +136,9 @@ type Relay struct {
 	progress map[string]Progress // key instance/attachment
 	attempts map[string]int      // failed attempts per instance since start
 	hold     map[string]hold     // failures the outbox could not record
+
+	started time.Time                            // for the heartbeat's uptime
+	after   func(time.Duration) <-chan time.Time // the heartbeat loop's timer (tests)
 }
 
 // New makes a relay. logger nil discards.
@@ -131,7 +148,8 @@ func New(out Outbox, p Platform, cfg Config, logger *slog.Logger) *Relay {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Relay{out: out, p: p, cfg: cfg, log: logger, st: Status{Conn: Offline},
-		progress: map[string]Progress{}, attempts: map[string]int{}, hold: map[string]hold{}}
+		progress: map[string]Progress{}, attempts: map[string]int{}, hold: map[string]hold{},
+		started: cfg.Now(), after: time.After}
 }
 
 // Backoff is the delay before retry number attempt (1 for the first retry):
@@ -441,7 +459,39 @@ func (r *Relay) Serve(ctx context.Context) error {
 	}
 	every(r.cfg.StatusEvery, "status", r.PullStatus)
 	every(r.cfg.RatingsEvery, "ratings", r.SendRatings)
-	every(r.cfg.HeartbeatEvery, "heartbeat", r.SendHeartbeat)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.heartbeats(ctx)
+	}()
 	wg.Wait()
 	return ctx.Err()
+}
+
+// HeartbeatPhase is the offset of a terminal's heartbeats within the
+// interval: uniformly random in [0, every), so that 20 000 terminals switched
+// on together (a province-wide power cut ending) do not report in the same
+// second, and each then keeps its own phase.
+func HeartbeatPhase(every time.Duration, rnd float64) time.Duration {
+	if rnd < 0 || rnd >= 1 {
+		rnd = 0
+	}
+	return time.Duration(float64(every) * rnd)
+}
+
+// heartbeats sends the first heartbeat after a random phase within the
+// interval and then one every interval.
+func (r *Relay) heartbeats(ctx context.Context) {
+	wait := HeartbeatPhase(r.cfg.HeartbeatEvery, r.cfg.Rand())
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.after(wait):
+		}
+		if err := r.SendHeartbeat(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("heartbeat", "err", err)
+		}
+		wait = r.cfg.HeartbeatEvery
+	}
 }

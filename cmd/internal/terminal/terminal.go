@@ -356,6 +356,7 @@ func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir
 		DeviceStates: func() []kiosk.DeviceStatus {
 			return t.DeviceStates()
 		},
+		Facts: t.heartbeatFacts,
 	}
 	if opt.Fast {
 		rcfg.BackoffBase, rcfg.BackoffCap, rcfg.PollEvery, rcfg.StatusEvery = 50*time.Millisecond, 500*time.Millisecond, 100*time.Millisecond, 200*time.Millisecond
