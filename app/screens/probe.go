@@ -316,3 +316,107 @@ func (p *probe) write(f ProbeFrame) error {
 	}
 	return nil
 }
+
+// Finger acts on the window's widgets as a finger would, in process: it
+// finds a widget the way the probe sees the screen (on screen, enabled, not
+// under another) and hands it the tap or drag events Fyne's driver would
+// after its hit test. The screen tour (kiosk --tour) uses it, so that the
+// screenshots come from widgets that were tapped, never from calls into the
+// session. Its methods run the UI work on the UI goroutine; do not call them
+// from it.
+type Finger struct {
+	win fyne.Window
+	p   *probe
+}
+
+// NewFinger returns a Finger on win.
+func NewFinger(win fyne.Window, sess *session.Session) *Finger {
+	p := &probe{win: win, sess: sess, start: time.Now()}
+	p.pc = reflect.ValueOf(p.wrapper(nil, "", nil)).Pointer()
+	return &Finger{win: win, p: p}
+}
+
+// Targets returns what is on screen now (window pixels).
+func (f *Finger) Targets() []ProbeTarget {
+	var fr ProbeFrame
+	fyne.DoAndWait(func() { fr = f.p.frame() })
+	return fr.Targets
+}
+
+// find returns the topmost usable target matching ok.
+func (f *Finger) find(ok func(ProbeTarget) bool) (ProbeTarget, bool) {
+	ts := f.Targets()
+	top := 0
+	for _, t := range ts {
+		top = max(top, t.Layer)
+	}
+	for _, t := range ts {
+		if t.Layer == top && !t.Disabled && !t.Covered && ok(t) {
+			return t, true
+		}
+	}
+	return ProbeTarget{}, false
+}
+
+// Has reports whether a tappable widget labelled label is on screen.
+func (f *Finger) Has(label string) bool {
+	_, ok := f.find(func(t ProbeTarget) bool { return isTap(t) && t.Label == label })
+	return ok
+}
+
+func isTap(t ProbeTarget) bool { return t.Kind == "tap" || t.Kind == "tap-uncounted" }
+
+// Tap taps the widget labelled label, waiting up to 5 s for it to appear.
+func (f *Finger) Tap(label string) error {
+	return f.TapWhere(label, func(t ProbeTarget) bool { return isTap(t) && t.Label == label })
+}
+
+// TapWhere taps the first target matching ok, waiting up to 5 s.
+func (f *Finger) TapWhere(what string, ok func(ProbeTarget) bool) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if t, found := f.find(ok); found {
+			f.tap(t)
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("finger: %s is not on the screen", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (f *Finger) tap(t ProbeTarget) {
+	scale := f.win.Canvas().Scale()
+	abs := fyne.NewPos((t.X+t.W/2)/scale, (t.Y+t.H/2)/scale)
+	fyne.DoAndWait(func() {
+		if tp, ok := t.obj.(fyne.Tappable); ok {
+			origin := fyne.CurrentApp().Driver().AbsolutePositionForObject(t.obj)
+			tp.Tapped(&fyne.PointEvent{AbsolutePosition: abs, Position: abs.Subtract(origin)})
+		}
+	})
+	time.Sleep(150 * time.Millisecond) // let the screen answer
+}
+
+// Draw draws strokes (window pixels) on the first drawing area whose type
+// contains typ, as drag events.
+func (f *Finger) Draw(typ string, strokes [][][2]float32) error {
+	t, ok := f.find(func(t ProbeTarget) bool { return t.Kind == "drag" && strings.Contains(t.Type, typ) })
+	if !ok {
+		return fmt.Errorf("finger: no %s to draw on", typ)
+	}
+	d, _ := t.obj.(fyne.Draggable)
+	scale := f.win.Canvas().Scale()
+	for _, s := range strokes {
+		fyne.DoAndWait(func() {
+			origin := fyne.CurrentApp().Driver().AbsolutePositionForObject(t.obj)
+			for i := 1; i < len(s); i++ {
+				abs := fyne.NewPos(s[i][0]/scale, s[i][1]/scale)
+				d.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{AbsolutePosition: abs, Position: abs.Subtract(origin)},
+					Dragged: fyne.NewDelta((s[i][0]-s[i-1][0])/scale, (s[i][1]-s[i-1][1])/scale)})
+			}
+			d.DragEnd()
+		})
+	}
+	return nil
+}

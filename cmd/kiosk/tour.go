@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -18,6 +19,7 @@ import (
 	"github.com/bianmin/kiosk/assets/testcards"
 	"github.com/bianmin/kiosk/cmd/internal/terminal"
 )
+
 
 // runTour walks the real app through every screen with the simulated
 // devices and saves what the window shows, one PNG per screen.
@@ -67,97 +69,133 @@ func runTour(ctx context.Context, term *terminal.Terminal, ui *screens.UI, w fyn
 		}
 		return fmt.Errorf("tour: timed out waiting for %s", what)
 	}
+	fg := screens.NewFinger(w, s)
+	// tap reaches for a widget as a person would: scrolled into view when
+	// below the fold, then tapped.
+	tap := func(label string) error {
+		time.Sleep(200 * time.Millisecond) // the screen answers the last tap
+		if !fg.Has(label) {
+			_, _ = reveal(fg, label, func(t screens.ProbeTarget) bool { return t.Kind == "tap" && t.Label == label })
+		}
+		return fg.Tap(label)
+	}
+	cat := term.Catalog
+	it, err := cat.Item(tourItem(cat))
+	if err != nil {
+		return err
+	}
 	steps := []struct {
 		name string
 		do   func() error
 	}{
 		{"attract", func() error { return nil }},
-		{"manual-id", func() error { s.StartManual(); return nil }},
-		{"help", func() error { s.Back(); s.OpenHelp(); return nil }},
-		{"progress-empty", func() error { s.Back(); s.OpenProgress(); return nil }},
+		{"manual-id", func() error { return tap(ui.T("attract.agent")) }},
+		{"help", func() error { return seq(tap(ui.T("app.back")), tap(ui.T("attract.help"))) }},
+		{"progress-empty", func() error { return seq(tap(ui.T("app.back")), tap(ui.T("attract.progress"))) }},
 		{"home", func() error {
-			s.Back()
+			if err := tap(ui.T("app.back")); err != nil {
+				return err
+			}
 			card, err := testcards.Get("resident")
 			if err != nil {
 				return err
 			}
+			// The card goes on the simulated reader: a device, not the UI.
 			if err := term.Sims.Reader.PlaceCard(card); err != nil {
 				return err
 			}
 			return wait("card", func(sn session.Snapshot) bool { return sn.Screen == session.ScreenHome })
 		}},
 		{"search", func() error {
-			s.OpenSearch()
-			codes := []string{}
-			for _, it := range s.Frequent() {
-				codes = append(codes, it.Code)
+			if err := tap(ui.T("home.search")); err != nil {
+				return err
 			}
-			s.SetSearchResults("yl", codes)
-			return nil
+			return seq(tap("y"), tap("l"))
 		}},
-		{"category", func() error { s.Home(); s.ChooseCategory(term.Catalog.Categories[0].ID); return nil }},
-		{"bundle-guide", func() error { s.Home(); return s.ChooseBundle(term.Catalog.Bundles[0].Code) }},
-		{"guide", func() error { s.Home(); return s.ChooseItem(tourItem(term.Catalog)) }},
-		{"form", func() error { s.StartForm(); return nil }},
+		{"category", func() error { return seq(tap(ui.T("app.home")), tap(cat.Categories[0].Name)) }},
+		{"bundle-guide", func() error { return seq(tap(ui.T("app.home")), tap(cat.Bundles[0].Name)) }},
+		{"guide", func() error { return seq(tap(ui.T("app.home")), openItem(fg, ui, cat, it)) }},
+		{"form", func() error { return tap(ui.T("guide.start")) }},
 		{"form-errors", func() error {
-			it, _ := term.Catalog.Item(tourItem(term.Catalog))
 			for _, f := range it.Form {
 				if f.Kind == kiosk.FieldMobile {
-					s.SetField(f.Key, "1380013")
-				}
-			}
-			s.SubmitForm()
-			return nil
-		}},
-		{"materials", func() error {
-			it, _ := term.Catalog.Item(tourItem(term.Catalog))
-			terminal.FillSample(s, it)
-			if !s.SubmitForm() {
-				return fmt.Errorf("tour: form refused: %v", s.Snapshot().FieldErrors)
-			}
-			return nil
-		}},
-		{"sign", func() error {
-			for i, m := range s.Snapshot().Materials {
-				if m.Mode == "" && m.Spec.Committable {
-					return s.SetMaterialMode(i, kiosk.MaterialCommitted)
-				}
-			}
-			return nil
-		}},
-		{"materials-done", func() error {
-			if s.Snapshot().Screen == session.ScreenSign {
-				if err := s.Sign(tourSignature()); err != nil {
-					return err
-				}
-			}
-			for i, m := range s.Snapshot().Materials {
-				switch {
-				case m.Mode != "":
-				case m.Spec.Deferrable:
-					_ = s.SetMaterialMode(i, kiosk.MaterialDeferred)
-				default:
-					s.ScanMaterial(i)
-					if err := wait("scan", func(sn session.Snapshot) bool { return !sn.Busy && sn.Materials[i].Mode != "" }); err != nil {
+					if err := typeNumber(fg, ui, f, "1380013"); err != nil {
 						return err
 					}
 				}
 			}
+			return tap(ui.T("form.submit"))
+		}},
+		{"materials", func() error {
+			if err := fillForm(fg, ui, it); err != nil {
+				return err
+			}
+			if err := tap(ui.T("form.submit")); err != nil {
+				return err
+			}
+			return wait("materials", func(sn session.Snapshot) bool { return sn.Screen == session.ScreenMaterials })
+		}},
+		{"sign", func() error {
+			if err := tap(ui.T("materials.commit")); err != nil {
+				return err
+			}
+			return wait("sign", func(sn session.Snapshot) bool { return sn.Screen == session.ScreenSign })
+		}},
+		{"materials-done", func() error {
+			if err := signature(fg); err != nil {
+				return err
+			}
+			if err := tap(ui.T("sign.done")); err != nil {
+				return err
+			}
+			for i := 0; i < 10; i++ {
+				sn := s.Snapshot()
+				open := -1
+				for n, m := range sn.Materials {
+					if m.Mode == "" && m.Spec.Required {
+						open = n
+						break
+					}
+				}
+				if open < 0 {
+					return nil
+				}
+				m := sn.Materials[open]
+				switch {
+				case m.Spec.Deferrable && fg.Has(ui.T("materials.defer")):
+					err = tap(ui.T("materials.defer"))
+				default:
+					err = tap(ui.T("materials.scan"))
+					if err == nil {
+						err = wait("scan", func(sn session.Snapshot) bool { return !sn.Busy && sn.Materials[open].Mode != "" })
+					}
+				}
+				if err != nil {
+					return err
+				}
+			}
 			return nil
 		}},
-		{"review", func() error { return s.Review() }},
+		{"review", func() error { return tap(ui.T("materials.review")) }},
 		{"done", func() error {
-			s.Submit()
+			if err := tap(ui.T("review.submit")); err != nil {
+				return err
+			}
 			return wait("receipt", func(sn session.Snapshot) bool { return sn.Screen == session.ScreenDone })
 		}},
-		{"rate", func() error { s.OpenRating(); return nil }},
+		{"rate", func() error { return tap(ui.T("done.rate")) }},
 		{"progress", func() error {
-			if r := s.Snapshot().Receipt; r != nil {
-				s.QRScanned(r.QRPayload)
+			// The receipt's QR shown to the simulated scanner (a device).
+			r := s.Snapshot().Receipt
+			if r == nil || term.Sims.QR == nil {
+				return fmt.Errorf("tour: no receipt or no simulated QR scanner")
+			}
+			if err := term.Sims.QR.Send(r.QRPayload); err != nil {
+				return err
 			}
 			return wait("progress", func(sn session.Snapshot) bool { return !sn.Busy && sn.Progress != nil })
 		}},
-		{"end", func() error { s.End(); return nil }},
+		{"end", func() error { return tap(ui.T("app.exit")) }},
 	}
 	for _, st := range steps {
 		if ctx.Err() != nil {
@@ -180,6 +218,178 @@ func runTour(ctx context.Context, term *terminal.Terminal, ui *screens.UI, w fyn
 		}
 	}
 	return nil
+}
+
+func seq(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keys taps on-screen keys.
+func keys(fg *screens.Finger, labels ...string) error {
+	for _, l := range labels {
+		if err := fg.Tap(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scroll drags the screen's scrolling area by dy window pixels (negative:
+// content up), as a finger does.
+func scroll(fg *screens.Finger, dy float32) error {
+	for _, t := range fg.Targets() {
+		if t.Kind == "drag" && strings.Contains(t.Type, "TouchScroll") {
+			x, y := t.X+t.W-40, t.Y+t.H/2
+			var pts [][2]float32
+			for i := 0; i <= 10; i++ {
+				pts = append(pts, [2]float32{x, y + dy*float32(i)/10})
+			}
+			return fg.Draw("TouchScroll", [][][2]float32{pts})
+		}
+	}
+	return fmt.Errorf("tour: nothing to scroll")
+}
+
+// reveal scrolls until ok finds a target (down first, then up).
+func reveal(fg *screens.Finger, what string, ok func(screens.ProbeTarget) bool) (screens.ProbeTarget, error) {
+	for dir := float32(-1); dir <= 1; dir += 2 {
+		for i := 0; i < 10; i++ {
+			for _, t := range fg.Targets() {
+				if ok(t) && !t.Covered && (t.Kind == "text" || t.H >= 40) {
+					return t, nil
+				}
+			}
+			if err := scroll(fg, dir*500); err != nil {
+				return screens.ProbeTarget{}, err
+			}
+		}
+	}
+	return screens.ProbeTarget{}, fmt.Errorf("tour: %s not found", what)
+}
+
+// field taps the input under the field's label.
+func field(fg *screens.Finger, f kiosk.FieldSpec) error {
+	isLabel := func(t screens.ProbeTarget) bool {
+		return t.Kind == "text" && (t.Label == f.Label || t.Label == f.Label+" *")
+	}
+	lt, err := reveal(fg, f.Label, isLabel)
+	if err != nil {
+		return err
+	}
+	return fg.TapWhere(f.Label, func(t screens.ProbeTarget) bool {
+		return t.Kind == "tap" && t.Y >= lt.Y+lt.H-2 && t.Y-lt.Y < 120
+	})
+}
+
+// typeNumber types digits on the field's numeric pad and confirms.
+func typeNumber(fg *screens.Finger, ui *screens.UI, f kiosk.FieldSpec, digits string) error {
+	if err := field(fg, f); err != nil {
+		return err
+	}
+	if err := revealKey(fg, ui.T("app.confirm")); err != nil {
+		return err
+	}
+	_ = fg.Tap("清空")
+	for _, r := range digits {
+		if err := fg.Tap(string(r)); err != nil {
+			return err
+		}
+	}
+	return fg.Tap(ui.T("app.confirm"))
+}
+
+func revealKey(fg *screens.Finger, label string) error {
+	_, err := reveal(fg, label, func(t screens.ProbeTarget) bool { return t.Kind == "tap" && t.Label == label })
+	return err
+}
+
+// fillForm types what the card did not fill: choices by their first option,
+// numbers on the numeric pad, text in pinyin (测试).
+func fillForm(fg *screens.Finger, ui *screens.UI, it *kiosk.ServiceItem) error {
+	for _, f := range it.Form {
+		if f.Prefill != "" || !f.Required {
+			continue
+		}
+		var err error
+		switch f.Kind {
+		case kiosk.FieldChoice:
+			isLabel := func(t screens.ProbeTarget) bool { return t.Kind == "text" && t.Label == f.Label+" *" }
+			var lt screens.ProbeTarget
+			if lt, err = reveal(fg, f.Label, isLabel); err == nil {
+				err = fg.TapWhere(f.Choices[0], func(t screens.ProbeTarget) bool {
+					return t.Kind == "tap" && t.Label == f.Choices[0] && t.Y > lt.Y
+				})
+			}
+		case kiosk.FieldText:
+			if err = field(fg, f); err == nil {
+				err = revealKey(fg, "c")
+			}
+			if err == nil {
+				err = keys(fg, "c", "e", "测", "s", "h", "i", "试", ui.T("app.confirm"))
+			}
+		default:
+			v := strings.ReplaceAll(kiosk.SampleValue(f), "-", "")
+			if f.Kind == kiosk.FieldNumber {
+				v = "3"
+			}
+			err = typeNumber(fg, ui, f, v)
+		}
+		if err != nil {
+			return fmt.Errorf("tour: field %s: %w", f.Label, err)
+		}
+	}
+	return nil
+}
+
+// signature draws a scribble of three strokes on the signature pad.
+func signature(fg *screens.Finger) error {
+	for _, t := range fg.Targets() {
+		if t.Kind == "drag" && strings.Contains(t.Type, "InkArea") {
+			x, y := t.X+t.W*0.2, t.Y+t.H*0.5
+			var zig [][2]float32
+			for i := 0; i <= 12; i++ {
+				zig = append(zig, [2]float32{x + float32(i)*30, y + float32(i%2*2-1)*40})
+			}
+			return fg.Draw("InkArea", [][][2]float32{
+				{{x, y - 60}, {x + 100, y - 60}},
+				{{x + 50, y - 80}, {x + 50, y + 80}},
+				zig,
+			})
+		}
+	}
+	return fmt.Errorf("tour: no signature pad")
+}
+
+// openItem opens an item from the home screen, through its category and
+// its pages when it is not among the frequent ones.
+func openItem(fg *screens.Finger, ui *screens.UI, cat *kiosk.Catalog, it *kiosk.ServiceItem) error {
+	if fg.Has(it.Name) {
+		return fg.Tap(it.Name)
+	}
+	for _, c := range cat.Categories {
+		if c.ID == it.Category {
+			if err := fg.Tap(c.Name); err != nil {
+				return err
+			}
+		}
+	}
+	for page := 0; page < 8; page++ {
+		if fg.Has(it.Name) {
+			return fg.Tap(it.Name)
+		}
+		if !fg.Has(ui.T("app.next_page")) {
+			break
+		}
+		if err := fg.Tap(ui.T("app.next_page")); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("tour: %s not found in its category", it.Name)
 }
 
 // tourItem picks a frequent item whose materials show every mode.
