@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"image/png"
 	"math/big"
 	"os"
 	"os/exec"
@@ -289,4 +290,119 @@ func TestKioskBinaryStartupFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOutOfServiceScreen: with a display, a kiosk that cannot start shows
+// the out-of-service screen (its red 暂停服务 title, not a black screen),
+// stays up so that systemd does not restart it into a flicker, and exits
+// with the failure's status when stopped. Xvfb on :121 (H3's range).
+// Kills: outOfService returning before the window, an empty window.
+func TestOutOfServiceScreen(t *testing.T) {
+	for _, tool := range []string{"Xvfb", "xwininfo", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s missing (packaging/build-deps.txt installs it): %v", tool, err)
+		}
+	}
+	bin := buildKiosk(t)
+	display := ":121"
+	x := exec.Command("Xvfb", display, "-screen", "0", "540x960x24", "-nolisten", "tcp")
+	if err := x.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { x.Process.Kill(); x.Wait() }()
+	env := append(os.Environ(), "DISPLAY="+display, "LANG=zh_CN.UTF-8")
+	waitCmd := func(what string, d time.Duration, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(d)
+		for time.Now().Before(deadline) {
+			if cond() {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("timed out waiting for %s", what)
+	}
+	waitCmd("Xvfb", 10*time.Second, func() bool {
+		c := exec.Command("xwininfo", "-root")
+		c.Env = env
+		return c.Run() == nil
+	})
+
+	f := newProdFixture(t)
+	os.Remove(f.catKey)
+	cfg := filepath.Join(f.dir, "kiosk.toml")
+	os.WriteFile(cfg, []byte(f.toml()+"[ui]\nwidth = 540\nheight = 960\n"), 0o644)
+	cmd := exec.Command(bin, "--config", cfg)
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer cmd.Process.Kill()
+
+	shot := filepath.Join(t.TempDir(), "screen.png")
+	red := 0
+	waitCmd("the out-of-service screen", 60*time.Second, func() bool {
+		select {
+		case err := <-exited:
+			t.Fatalf("kiosk exited with a display: %v\n%s", err, stderr.String())
+		default:
+		}
+		c := exec.Command("xwininfo", "-root", "-tree")
+		c.Env = env
+		out, _ := c.Output()
+		if !strings.Contains(string(out), "Out of service") {
+			return false
+		}
+		c = exec.Command("import", "-window", "root", shot)
+		c.Env = env
+		if c.Run() != nil {
+			return false
+		}
+		red = redPixels(t, shot)
+		return red > 2000 // the big red title is painted
+	})
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != ClassCatalogKey.ExitCode() {
+			t.Fatalf("exit after SIGTERM: %v, want %d", err, ClassCatalogKey.ExitCode())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("kiosk did not stop on SIGTERM")
+	}
+	if !strings.Contains(stderr.String(), "kiosk: cannot start: catalogue key") {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+}
+
+// redPixels counts pixels close to the theme's red (0xc8, 0x1e, 0x1e).
+func redPixels(t *testing.T, path string) int {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	img, err := png.Decode(fh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r>>8 > 0xa0 && g>>8 < 0x50 && bl>>8 < 0x50 {
+				n++
+			}
+		}
+	}
+	return n
 }
