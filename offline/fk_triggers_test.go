@@ -2,6 +2,7 @@ package offline
 
 import (
 	"context"
+	"io/fs"
 	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
@@ -65,9 +66,20 @@ func TestForeignKeysWithoutForeignKeys(t *testing.T) {
 			t.Errorf("%s with foreign keys off: %v %q, want the trigger's refusal", name, err, out)
 		}
 	}
-	// The store opens the file as before and still holds the kept one.
+	// The store opens the file as before, still holds the kept one, and its
+	// orphan sweep removes the deleted application's sealed files.
 	s2 := openTest(t, dir)
 	if _, err := s2.Get(ctx, keep.InstanceID); err != nil {
 		t.Errorf("kept application: %v", err)
+	}
+	var files int
+	filepath.WalkDir(filepath.Join(dir, "attachments"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files++
+		}
+		return nil
+	})
+	if files != len(keep.Attachments) {
+		t.Errorf("%d sealed files after reopening, want the kept application's %d", files, len(keep.Attachments))
 	}
 }
