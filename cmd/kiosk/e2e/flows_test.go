@@ -587,7 +587,7 @@ func TestE2E(t *testing.T) {
 	// 8. The idle warning, then "more time": the form typed so far stays.
 	run("idle-more-time", func(t *testing.T) {
 		cfg := filepath.Join(t.TempDir(), "kiosk.toml")
-		if err := os.WriteFile(cfg, []byte("[ui]\nidle_timeout = \"6s\"\nwarn_for = \"30s\"\n"), 0o600); err != nil {
+		if err := os.WriteFile(cfg, []byte("mode = \"simulation\"\n[ui]\nidle_timeout = \"6s\"\nwarn_for = \"30s\"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		k := Start(t, "idle-more-time", 1080, 1920, "--config", cfg)
