@@ -9,6 +9,7 @@ conf=${1:-/etc/cups/cupsd.conf}
 here=$(dirname "$0")
 settings=$here/cupsd-kiosk.conf
 [ -f "$settings" ] || settings=/usr/share/bianmin-kiosk/cups/cupsd-kiosk.conf
+[ -f "$settings" ] || { echo "apply-cupsd-settings: no cupsd-kiosk.conf" >&2; exit 1; }
 [ -f "$conf" ] || : > "$conf"
 tmp=$(mktemp "$conf.XXXXXX")
 cp "$conf" "$tmp"
