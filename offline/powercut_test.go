@@ -136,10 +136,11 @@ func runAndCut(t *testing.T, c *crashfs.FS, mnt string, after time.Duration) (qu
 	case <-done:
 		cmd.Wait()
 		t.Fatalf("child exited early: %s", stderr.String())
-	case <-time.After(60 * time.Second):
+	case <-time.After(3 * time.Minute):
 		cmd.Process.Kill()
 		cmd.Wait()
-		t.Fatalf("child never acknowledged: %s", stderr.String())
+		j := c.Journal()
+		t.Fatalf("child never acknowledged in 3 minutes (stderr %q); last operations: %v", stderr.String(), j[max(0, len(j)-15):])
 	}
 	time.Sleep(after) // the random point of the cut, not a synchronisation
 	c.Cut()
