@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ $# -gt 0 ] || set -- ./app/screens/ ./app/widgets/ ./devices/printer/...
-run=${NOFONTS_RUN:-Golden}
+run=${NOFONTS_RUN:-Golden|IdleWarning}  # every test that compares an image
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
