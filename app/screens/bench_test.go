@@ -6,42 +6,12 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/bianmin/kiosk/app/session"
 )
-
-// BenchmarkTapToScreen measures a tap on a home-screen tile until the next
-// screen has been built and laid out, in Fyne's test driver (no GPU).
-func BenchmarkTapToScreen(b *testing.B) {
-	s, u, w, _ := setup(b, false)
-	_ = u
-	s.CardRead(resident())
-	name := s.Frequent()[0].Name
-	var samples []time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		tapButton(b, w, name)
-		_ = w.Content().MinSize()
-		samples = append(samples, time.Since(start))
-		if s.Snapshot().Screen != session.ScreenGuide {
-			b.Fatal("tap did not open the guide")
-		}
-		s.Home()
-	}
-	b.StopTimer()
-	sort.Slice(samples, func(i, j int) bool { return samples[i] < samples[j] })
-	pct := func(p float64) float64 {
-		return float64(samples[int(p*float64(len(samples)-1))].Microseconds()) / 1000
-	}
-	b.ReportMetric(pct(0.5), "ms-p50")
-	b.ReportMetric(pct(0.99), "ms-p99")
-}
 
 func rssKB() float64 {
 	b, _ := os.ReadFile("/proc/self/status")
