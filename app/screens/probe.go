@@ -401,7 +401,15 @@ func (f *Finger) tap(t ProbeTarget) {
 // Draw draws strokes (window pixels) on the first drawing area whose type
 // contains typ, as drag events.
 func (f *Finger) Draw(typ string, strokes [][][2]float32) error {
-	t, ok := f.find(func(t ProbeTarget) bool { return t.Kind == "drag" && strings.Contains(t.Type, typ) })
+	// A scrolling area is under its children everywhere: not "covered".
+	var t ProbeTarget
+	ok := false
+	for _, c := range f.Targets() {
+		if c.Kind == "drag" && strings.Contains(c.Type, typ) && !c.Disabled {
+			t, ok = c, true
+			break
+		}
+	}
 	if !ok {
 		return fmt.Errorf("finger: no %s to draw on", typ)
 	}

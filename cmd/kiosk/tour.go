@@ -61,7 +61,7 @@ func runTour(ctx context.Context, term *terminal.Terminal, ui *screens.UI, w fyn
 		return err
 	}
 	wait := func(what string, cond func(session.Snapshot) bool) error {
-		for i := 0; i < 300; i++ {
+		for i := 0; i < 1200; i++ {
 			if cond(s.Snapshot()) {
 				return nil
 			}
@@ -161,11 +161,23 @@ func runTour(ctx context.Context, term *terminal.Terminal, ui *screens.UI, w fyn
 					return nil
 				}
 				m := sn.Materials[open]
+				// The buttons of the first material still undecided.
+				below := func(label string) error {
+					mk, err := reveal(fg, "undecided", func(t screens.ProbeTarget) bool {
+						return t.Kind == "text" && t.Label == ui.T("materials.undecided")
+					})
+					if err != nil {
+						return err
+					}
+					return fg.TapWhere(label, func(t screens.ProbeTarget) bool {
+						return t.Kind == "tap" && t.Label == label && t.Y > mk.Y && t.Y-mk.Y < 250
+					})
+				}
 				switch {
-				case m.Spec.Deferrable && fg.Has(ui.T("materials.defer")):
-					err = tap(ui.T("materials.defer"))
+				case m.Spec.Deferrable:
+					err = below(ui.T("materials.defer"))
 				default:
-					err = tap(ui.T("materials.scan"))
+					err = below(ui.T("materials.scan"))
 					if err == nil {
 						err = wait("scan", func(sn session.Snapshot) bool { return !sn.Busy && sn.Materials[open].Mode != "" })
 					}
@@ -202,6 +214,7 @@ func runTour(ctx context.Context, term *terminal.Terminal, ui *screens.UI, w fyn
 			return ctx.Err()
 		}
 		if err := st.do(); err != nil {
+			_ = shot(st.name + "-failed") // what the screen showed when the finger found nothing
 			return fmt.Errorf("tour %s: %w", st.name, err)
 		}
 		if err := shot(st.name); err != nil {
