@@ -202,7 +202,10 @@ func (p *Plan) StoreExists() bool {
 // OpenStore opens the store at the plan's path with the plan's key.
 func (p *Plan) OpenStore(ctx context.Context, o StoreOptions) (*offline.Store, error) {
 	if !p.StoreExists() {
-		if legacy := filepath.Join(p.DataDir, "store", "kiosk.db"); fileExists(legacy) {
+		// Kiosks before the composition root kept the store one level down;
+		// a production queue there is moved by hand, never left behind
+		// (a simulation's is throwaway).
+		if legacy := filepath.Join(p.DataDir, "store", "kiosk.db"); !p.Config.Simulated() && fileExists(legacy) {
 			return nil, &Failure{Class: ClassStore, What: "store in the old location", Path: filepath.Dir(legacy),
 				Fix: "stop the kiosk and move kiosk.db* and attachments/ from there into " + p.StoreDir}
 		}

@@ -406,3 +406,22 @@ func redPixels(t *testing.T, path string) int {
 	}
 	return n
 }
+
+// TestLegacyStoreLocation: a production terminal whose queue is still in
+// DATA/store/ (kiosks before the composition root) refuses to start with a
+// new empty store beside it. Kills: dropping the check (a fresh store, the
+// old queue never sent).
+func TestLegacyStoreLocation(t *testing.T) {
+	f := newProdFixture(t)
+	legacy := filepath.Join(f.data, "store")
+	os.MkdirAll(legacy, 0o700)
+	os.WriteFile(filepath.Join(legacy, "kiosk.db"), nil, 0o600)
+	_, err := Start(context.Background(), f.config(t), Options{Fast: true})
+	var fl *Failure
+	if !errors.As(err, &fl) || fl.Class != ClassStore || !strings.Contains(err.Error(), "old location") {
+		t.Fatalf("start with the store in the old place: %v", err)
+	}
+	if _, serr := os.Stat(filepath.Join(f.data, "kiosk.db")); serr == nil {
+		t.Error("a new store was made beside the old one")
+	}
+}
