@@ -22,7 +22,7 @@ func TestGoldenEveryScreen(t *testing.T) {
 			shot := func(name string) {
 				t.Helper()
 				n++
-				assertGolden(t, fmt.Sprintf("every-%s/%02d-%s.png", mode, n, name), w.Canvas().Capture())
+				assertGolden(t, fmt.Sprintf("every-%s/%02d-%s.png", mode, n, name), capture(w))
 			}
 			wait := func(cond func(session.Snapshot) bool) {
 				t.Helper()
@@ -132,7 +132,7 @@ func TestIdleWarningShowsCountdown(t *testing.T) {
 	if !s.Snapshot().Warning {
 		t.Fatal("no warning")
 	}
-	assertGolden(t, "idle-warning.png", w.Canvas().Capture())
+	assertGolden(t, "idle-warning.png", capture(w))
 	tapButton(t, w, "需要更多时间")
 	if s.Snapshot().Warning {
 		t.Fatal("more time did not dismiss the warning")

@@ -18,17 +18,17 @@ func TestGoldenScreens(t *testing.T) {
 		}
 		t.Run(mode, func(t *testing.T) {
 			s, _, w, _ := setup(t, elder)
-			assertGolden(t, mode+"/attract.png", w.Canvas().Capture())
+			assertGolden(t, mode+"/attract.png", capture(w))
 			s.CardRead(resident())
-			assertGolden(t, mode+"/home.png", w.Canvas().Capture())
+			assertGolden(t, mode+"/home.png", capture(w))
 			code := s.Frequent()[0].Code
 			if err := s.ChooseItem(code); err != nil {
 				t.Fatal(err)
 			}
-			assertGolden(t, mode+"/guide.png", w.Canvas().Capture())
+			assertGolden(t, mode+"/guide.png", capture(w))
 			s.StartForm()
 			s.SetField("phone", "1380013")
-			assertGolden(t, mode+"/form.png", w.Canvas().Capture())
+			assertGolden(t, mode+"/form.png", capture(w))
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package screens
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -588,5 +589,114 @@ func TestNoPersonalDataAfterTheSession(t *testing.T) {
 		if shows(w.Content(), secret) {
 			t.Errorf("%q left on screen after the session ended", secret)
 		}
+	}
+}
+
+// paperOut fails every print while out is set, counting the attempts.
+type paperOut struct {
+	mu    sync.Mutex
+	out   bool
+	tries int
+}
+
+func (p *paperOut) Print(context.Context, kiosk.Receipt) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tries++
+	if p.out {
+		return &session.DeviceError{Device: "printer", State: kiosk.DevicePaperOut}
+	}
+	return nil
+}
+
+// Defect 9: reprint while out of paper gave no feedback and spooled a
+// second copy.
+func TestReprintWhileOutOfPaper(t *testing.T) {
+	pr := &paperOut{out: true}
+	testPrinters.Store(t, pr)
+	var mu sync.Mutex
+	state := "paper_out"
+	opt := Options{Status: func() Status { mu.Lock(); defer mu.Unlock(); return Status{Online: true, Printer: state} }}
+	s, u, w, _ := setupWith(t, false, opt, portrait)
+	submitSomething(t, s)
+	if s.Snapshot().PrintErr == nil {
+		t.Fatal("the receipt printed with no paper")
+	}
+	tries := pr.tries
+	waitFor(t, func() bool { return findButton(w.Content(), u.T("done.reprint")) != nil })
+	b := findButton(w.Content(), u.T("done.reprint"))
+	if b == nil || !b.Disabled() {
+		t.Fatalf("reprint offered while the printer is out of paper: %v %q", b != nil, texts(w.Content()))
+	}
+	if !shows(w.Content(), u.T("done.reprint_wait")) {
+		t.Fatal("no word on why reprint waits")
+	}
+	mu.Lock()
+	state = "ready"
+	mu.Unlock()
+	u.RefreshStatus()
+	b = findButton(w.Content(), u.T("done.reprint"))
+	if b == nil || b.Disabled() {
+		t.Fatal("reprint not offered once the printer is ready")
+	}
+	pr.mu.Lock()
+	pr.out = true
+	pr.mu.Unlock()
+	test.Tap(b)
+	test.Tap(b) // a double tap
+	waitFor(t, func() bool { return !s.Snapshot().Busy && shows(w.Content(), u.T("done.reprint_failed_again")) })
+	if got := pr.tries - tries; got != 1 {
+		t.Fatalf("a double tap on reprint printed %d times", got)
+	}
+	if !shows(w.Content(), u.T("done.reprint_failed_again")) {
+		t.Fatal("a failed reprint says nothing new")
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// submitSomething submits an item with no required scan and waits for done.
+func submitSomething(t *testing.T, s *session.Session) {
+	t.Helper()
+	toSign(t, s)
+	_ = s.Sign([]byte("sig"))
+	for i, m := range s.Snapshot().Materials {
+		if m.Mode == "" && m.Spec.Deferrable {
+			_ = s.SetMaterialMode(i, kiosk.MaterialDeferred)
+		}
+	}
+	if err := s.Review(); err != nil {
+		t.Fatalf("review: %v", err)
+	}
+	s.Submit()
+	waitFor(t, func() bool { sn := s.Snapshot(); return sn.Screen == session.ScreenDone && !sn.Busy })
+}
+
+// Defect 9: --lang en left the keypad labels Chinese; there was no language
+// switch on screen.
+func TestEnglishKeypadAndLanguageSwitch(t *testing.T) {
+	s, _, w, _ := setupWith(t, false, Options{Keyboard: TouchKeyboard{}}, portrait)
+	tapButton(t, w, "English")
+	if !shows(w.Content(), "中文") {
+		t.Fatal("no way back to 中文 after switching to English")
+	}
+	it := pension(t, s)
+	tapButton(t, w, fieldOf(t, it, kiosk.FieldMobile, "").Hint)
+	if !shows(w.Content(), "Delete") || !shows(w.Content(), "OK") || shows(w.Content(), widgets.LabelBackspace) {
+		t.Fatalf("keypad not in English: %q", texts(w.Content()))
+	}
+	s.Home()
+	tapButton(t, w, "中文")
+	if !shows(w.Content(), "搜索事项") {
+		t.Fatal("switching back to 中文 did not take")
 	}
 }

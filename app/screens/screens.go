@@ -699,8 +699,18 @@ func qrImage(payload string, size int) fyne.CanvasObject {
 	return img
 }
 
-func doneKey(s session.Snapshot) string {
-	return fmt.Sprintf("%d|%v|%v|%v|%v", len(s.Receipts), s.PrintErr, s.FormErr, s.FormsPrinted, s.Busy)
+// printerReady reports whether the status says the receipt printer can
+// print (true when the UI has no status).
+func (u *UI) printerReady() bool {
+	if u.opt.Status == nil {
+		return true
+	}
+	st := u.opt.Status().Printer
+	return st == "" || st == "ready" || st == "paper_low"
+}
+
+func (u *UI) doneKey(s session.Snapshot) string {
+	return fmt.Sprintf("%d|%v|%v|%v|%v|%v", len(s.Receipts), s.PrintErr, s.FormErr, s.FormsPrinted, s.Busy, u.printerReady())
 }
 
 func (u *UI) done(s session.Snapshot) fyne.CanvasObject {
@@ -725,16 +735,34 @@ func (u *UI) done(s session.Snapshot) fyne.CanvasObject {
 		}
 		body = append(body, container.NewCenter(qrImage(s.Receipt.QRPayload, side)))
 	}
-	state := u.region(s, doneKey, func(s session.Snapshot) []fyne.CanvasObject {
+	reprints := 0
+	state := u.region(s, u.doneKey, func(s session.Snapshot) []fyne.CanvasObject {
 		var out []fyne.CanvasObject
 		if s.PrintErr != nil {
 			e := u.para(u.T("done.print_failed", u.errorText(s.PrintErr)))
 			e.Importance = widget.DangerImportance
-			reprint := u.primary(u.T("done.reprint"), u.sess.Reprint)
-			if s.Busy {
-				reprint.Disable() // one copy at a time
+			out = append(out, e)
+			if reprints > 0 && !s.Busy {
+				again := u.para(u.T("done.reprint_failed_again"))
+				again.Importance = widget.DangerImportance
+				out = append(out, again)
 			}
-			out = append(out, e, reprint)
+			var reprint *widget.Button
+			reprint = u.primary(u.T("done.reprint"), func() {
+				reprint.Disable() // at once: a second tap before the session says busy prints nothing
+				reprints++
+				u.sess.Reprint()
+			})
+			switch {
+			case s.Busy:
+				reprint.Disable() // one copy at a time
+			case !u.printerReady():
+				// Out of paper, cover open…: a reprint now would fail or
+				// queue a copy that comes out later; wait for staff.
+				reprint.Disable()
+				out = append(out, u.para(u.T("done.reprint_wait")))
+			}
+			out = append(out, reprint)
 		} else {
 			out = append(out, u.para(u.T("done.take_receipt")))
 		}

@@ -64,6 +64,13 @@ func assertGolden(t *testing.T, name string, img image.Image) {
 	}
 }
 
+// capture waits until the UI has handled every change the session sent
+// (renders arrive through fyne.Do, in order) and captures the window.
+func capture(w fyne.Window) image.Image {
+	fyne.DoAndWait(func() {})
+	return w.Canvas().Capture()
+}
+
 func sameImage(a, b image.Image) bool {
 	if a.Bounds() != b.Bounds() {
 		return false
@@ -112,6 +119,16 @@ func (m *memStore) Progress(context.Context, string, string) ([]session.Progress
 		Created: time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)}}, nil
 }
 
+// testPrinters lets a test give setup its own printer.
+var testPrinters sync.Map // testing.TB -> session.Printer
+
+func printerFor(t testing.TB) session.Printer {
+	if p, ok := testPrinters.Load(t); ok {
+		return p.(session.Printer)
+	}
+	return okPrinter{}
+}
+
 type okPrinter struct{}
 
 func (okPrinter) Print(context.Context, kiosk.Receipt) error { return nil }
@@ -150,7 +167,7 @@ func setupWith(t testing.TB, elder bool, opt Options, size fyne.Size) (*session.
 	clk.t = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
 	clk.mu.Unlock()
 	s := session.New(session.Config{Station: kiosk.Station{Code: "330106001", Terminal: "T01", Name: "双流村便民服务站"}, QueryBase: "https://zwfw.example.gov.cn/track"},
-		session.Deps{Catalog: cat, Store: st, Printer: okPrinter{}, Clock: clk, NewID: seqID()})
+		session.Deps{Catalog: cat, Store: st, Printer: printerFor(t), Clock: clk, NewID: seqID()})
 	s.SetElder(elder)
 	w := test.NewWindow(nil)
 	w.Resize(size)

@@ -16,6 +16,37 @@ import (
 type TouchKeyboard struct {
 	Handwriting widgets.Recognizer
 	KeySize     fyne.Size // zero: widgets.DefaultKeySize
+	// Labels names the command keys (删除, 确定…) in the UI's language; nil
+	// keeps the widgets' Chinese labels. New sets it from Options.Lang.
+	Labels map[string]string
+}
+
+// englishKeys are the command keys' labels under --lang en.
+var englishKeys = map[string]string{
+	widgets.LabelBackspace: "Delete", widgets.LabelClear: "Clear", widgets.LabelConfirm: "OK",
+	widgets.LabelSpace: "Space", widgets.LabelPrevPage: "Prev", widgets.LabelNextPage: "Next",
+	"拼音": "Pinyin", "手写": "Handwriting",
+}
+
+// label is the shown label of a command key.
+func (k TouchKeyboard) label(l string) string {
+	if t, ok := k.Labels[l]; ok {
+		return t
+	}
+	return l
+}
+
+// relabel shows the command keys in the UI's language (the widgets look
+// keys up by their Chinese label; only the text shown changes).
+func (k TouchKeyboard) relabel(key func(string) *widget.Button) {
+	if k.Labels == nil {
+		return
+	}
+	for _, l := range []string{widgets.LabelBackspace, widgets.LabelClear, widgets.LabelConfirm, widgets.LabelSpace, widgets.LabelPrevPage, widgets.LabelNextPage} {
+		if b := key(l); b != nil {
+			b.SetText(k.label(l))
+		}
+	}
 }
 
 // Editor implements KeyboardFactory. The pads' own 确定 key closes the
@@ -31,6 +62,7 @@ func (k TouchKeyboard) Editor(kind kiosk.FieldKind, value string, maxLen int, on
 	pad := func(n int, x bool) fyne.CanvasObject {
 		p := widgets.NewNumericPad(target, n, x, size)
 		p.OnConfirm = confirm
+		k.relabel(p.Key)
 		return p
 	}
 	switch kind {
@@ -44,19 +76,21 @@ func (k TouchKeyboard) Editor(kind kiosk.FieldKind, value string, maxLen int, on
 		// Credit codes carry capital letters: the letter keyboard types them.
 		p := widgets.NewPinyinKeyboard(target, orDefault(maxLen, 18), size)
 		p.OnConfirm = confirm
+		k.relabel(p.Key)
 		return p
 	}
 	pinyin := widgets.NewPinyinKeyboard(target, maxLen, size)
 	pinyin.OnConfirm = confirm
+	k.relabel(pinyin.Key)
 	if k.Handwriting == nil {
 		return pinyin
 	}
 	hand := widgets.NewHandwritingPad(target, k.Handwriting, 420)
-	done := widget.NewButton("√ "+widgets.LabelConfirm, onDone)
+	done := widget.NewButton("√ "+k.label(widgets.LabelConfirm), onDone)
 	done.Importance = widget.HighImportance
 	tabs := container.NewAppTabs(
-		container.NewTabItem("拼音", pinyin),
-		container.NewTabItem("手写", container.NewVBox(hand, done)),
+		container.NewTabItem(k.label("拼音"), pinyin),
+		container.NewTabItem(k.label("手写"), container.NewVBox(hand, done)),
 	)
 	return tabs
 }

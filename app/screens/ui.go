@@ -107,6 +107,10 @@ func New(win fyne.Window, sess *session.Session, opt Options) *UI {
 	if opt.Keyboard == nil {
 		opt.Keyboard = EntryKeyboard{}
 	}
+	if tk, ok := opt.Keyboard.(TouchKeyboard); ok && opt.Lang == i18n.En && tk.Labels == nil {
+		tk.Labels = englishKeys
+		opt.Keyboard = tk
+	}
 	u := &UI{app: fyne.CurrentApp(), win: win, sess: sess, tr: i18n.MustLoad(opt.Lang), th: &kiotheme.Kiosk{}, opt: opt, voiceOn: opt.Voice != nil}
 	u.app.Settings().SetTheme(u.th)
 	sess.OnChange(func(s session.Snapshot) { fyne.Do(func() { u.Render(s) }) })
@@ -284,6 +288,9 @@ func (u *UI) topBar(s session.Snapshot) fyne.CanvasObject {
 	elder := widget.NewButton(u.T(elderKey), u.sess.ToggleElder)
 	elder.Importance = widget.HighImportance
 	right := []fyne.CanvasObject{elder}
+	if s.Screen == session.ScreenAttract || s.Screen == session.ScreenHome {
+		right = append(right, widget.NewButton(u.T("app.language"), u.switchLanguage))
+	}
 	if u.opt.Voice != nil {
 		var v *widget.Button
 		v = widget.NewButton(u.T("app.voice"), func() {
@@ -312,6 +319,26 @@ func (u *UI) topBar(s session.Snapshot) fyne.CanvasObject {
 	}
 	bar := container.NewBorder(nil, nil, left, container.NewHBox(right...))
 	return container.NewStack(bg, container.NewPadded(bar))
+}
+
+// switchLanguage toggles the screens between 中文 and English (the
+// catalogue's own texts stay as the catalogue gives them).
+func (u *UI) switchLanguage() {
+	next := i18n.En
+	if u.tr.Lang() == i18n.En {
+		next = i18n.ZhCN
+	}
+	u.tr = i18n.MustLoad(next)
+	if tk, ok := u.opt.Keyboard.(TouchKeyboard); ok {
+		tk.Labels = nil
+		if next == i18n.En {
+			tk.Labels = englishKeys
+		}
+		u.opt.Keyboard = tk
+	}
+	u.build(u.last)
+	u.updateChrome(u.last)
+	u.sess.Touch()
 }
 
 // formScreens hold a half-filled application: leaving them discards it.
@@ -352,7 +379,7 @@ func (u *UI) Run(ctx context.Context) error {
 // UI goroutine.
 func (u *UI) RefreshStatus() {
 	if u.status != nil {
-		u.updateChrome(u.last)
+		u.Render(u.last) // nothing is built: what depends on the status updates in place
 	}
 }
 
