@@ -68,3 +68,25 @@ func TestParseErrors(t *testing.T) {
 		t.Errorf("want ErrInvalid, got %v", err)
 	}
 }
+
+// TestSimulate: --simulate turns a production file into a simulation of the
+// same station that cannot touch the production queue or platform. Kills:
+// keeping the platform url or the data directory.
+func TestSimulate(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "packaging", "kiosk.example.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		t.Fatalf("example config: %v", err)
+	}
+	station := c.Station
+	c.Simulate()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Simulated() || c.Platform.URL != "" || c.Store.DataDir != "" || c.Store.KeyFile != "" || c.IDCard.Backend != BackendSim || c.Station != station {
+		t.Errorf("simulated: %+v", c)
+	}
+}
