@@ -206,6 +206,9 @@ func (s *Service) print(ctx context.Context, r kiosk.Receipt) error {
 // Pending lists the receipts waiting to be reprinted, oldest first.
 func (s *Service) Pending() []Spooled { return s.spool.List() }
 
+// TrimSpool drops the receipts spooled before t (Spool.TrimBefore).
+func (s *Service) TrimSpool(t time.Time) (int, error) { return s.spool.TrimBefore(t) }
+
 // Reprint prints a kept receipt and drops it from the spool on success.
 func (s *Service) Reprint(ctx context.Context, id string) error {
 	e, err := s.spool.Get(id)

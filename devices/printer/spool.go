@@ -157,3 +157,30 @@ func (s *Spool) Remove(id string) error {
 	delete(s.items, id)
 	return nil
 }
+
+// TrimBefore drops the receipts spooled before t (the nightly maintenance:
+// a receipt nobody reprinted within the retention period is not kept for
+// ever) and returns how many it dropped.
+func (s *Spool) TrimBefore(t time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	var errs []error
+	for id, e := range s.items {
+		if !e.Added.Before(t) {
+			continue
+		}
+		if s.dir != "" {
+			if err := os.Remove(s.path(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				errs = append(errs, err)
+				continue
+			}
+		}
+		delete(s.items, id)
+		n++
+	}
+	if err := errors.Join(errs...); err != nil {
+		return n, fmt.Errorf("spool: %w", err)
+	}
+	return n, nil
+}

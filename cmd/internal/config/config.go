@@ -94,6 +94,9 @@ type Store struct {
 	DataDir       string `toml:"data_dir"`
 	KeyFile       string `toml:"key_file"` // empty: systemd credential kiosk-store-key, else DataDir/store.key
 	RetentionDays int    `toml:"retention_days"`
+	// MaintenanceWindow is the nightly maintenance period in China time
+	// ("02:00-04:00"): checkpoint, integrity check, vacuum, trimming.
+	MaintenanceWindow string `toml:"maintenance_window"`
 }
 
 // IDCard is the GA 467 reader.
@@ -162,7 +165,7 @@ func Default() Config {
 		Station: kiosk.Station{Code: "330106001", Name: "西湖区转塘街道双流村便民服务站", Terminal: "T01",
 			Division: "330106013201", Address: "双流村村民委员会一楼", Phone: "12345"},
 		Platform: Platform{QueryBase: "https://zwfw.example.gov.cn/track", Timeout: Duration{30 * time.Second}},
-		Store:    Store{DataDir: "", RetentionDays: 7},
+		Store:    Store{DataDir: "", RetentionDays: 7, MaintenanceWindow: "02:00-04:00"},
 		IDCard:   IDCard{Backend: BackendSim, Baud: 115200, USB: "0400:C35A", PollInterval: Duration{50 * time.Millisecond}},
 		Printer:  Printer{Backend: BackendSim, Baud: 115200, PaperMM: 80, NativeQR: true, Cutter: true},
 		Scanner:  Scanner{Backend: BackendSim, DPI: 200},

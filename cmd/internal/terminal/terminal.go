@@ -84,6 +84,9 @@ type Terminal struct {
 	Session *session.Session
 	Store   *offline.Store
 	Relay   *relay.Relay
+	// Maintenance is the nightly maintenance (Last: the night's report,
+	// integrity check included); nil when the window is "off".
+	Maintenance *offline.Maintenance
 	Printer *printer.Service
 	Reader  *idcard.Service
 	QR      *qrscan.Service
@@ -207,6 +210,9 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 	t.sv.Go(ctx, "relay", t.Relay)
 	t.sv.Go(ctx, "session", supervise.Func(t.Session.Run))
 	t.sv.Go(ctx, "retention", &offline.Retention{Store: st, Retention: time.Duration(cfg.Store.RetentionDays) * 24 * time.Hour})
+	if err := t.startMaintenance(ctx, cfg); err != nil {
+		return nil, err
+	}
 	if addr := cfg.Metrics.Listen; addr != "" {
 		ms, err := metrics.NewServer(addr, metrics.New(metrics.Sources{
 			Queue: st.Stats, Relay: t.Relay.Status, Devices: t.DeviceStates, Catalog: t.Session.Catalog, DataDir: dataDir,
