@@ -223,8 +223,7 @@ func (k *Kiosk) Materials(sign func()) {
 			}
 		}
 		if und == nil {
-			k.Reveal("请选择提交方式", true) // one may be below the fold…
-			if k.textTarget("请选择提交方式") == nil {
+			if !k.TryReveal("请选择提交方式", true) { // one may be below the fold…
 				k.Tap("下一步：核对提交")
 				return
 			}
@@ -346,9 +345,7 @@ func TestE2E(t *testing.T) {
 		k.Choose("认证方式", "刷身份证+人脸识别")
 		k.Tap("下一步：提交材料")
 		k.WaitScreen("materials", 10*time.Second)
-		if !k.HasText("本终端暂无此功能") {
-			t.Errorf("face check: the screen does not say it needs staff: %s", k.Texts())
-		}
+		k.waitFor("the face check's plain word", 10*time.Second, func() bool { return k.HasText("本终端暂无此功能") })
 		k.Shot("face-check-needs-staff")
 		k.Tap("首页")
 		k.Tap("放弃填写并离开")

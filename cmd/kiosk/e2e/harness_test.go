@@ -244,6 +244,7 @@ func (k *Kiosk) waitFor(what string, d time.Duration, cond func() bool) {
 // WaitScreen waits for the session to show screen.
 func (k *Kiosk) WaitScreen(screen string, d time.Duration) {
 	k.t.Helper()
+	d = max(d, 20*time.Second) // a loaded machine answers slowly; a person would wait too
 	k.waitFor("screen "+screen, d, func() bool { return k.Frame().Screen == screen })
 }
 
@@ -459,6 +460,15 @@ func (k *Kiosk) Area(kind, typ string) (screens.ProbeTarget, bool) {
 // target labelled label is on screen; up first, then down.
 func (k *Kiosk) Reveal(label string, text bool) {
 	k.t.Helper()
+	if !k.TryReveal(label, text) {
+		k.Shot("not-found")
+		k.t.Fatalf("%q not found by scrolling; on screen: %s", label, k.Texts())
+	}
+}
+
+// TryReveal is Reveal reporting whether it found it.
+func (k *Kiosk) TryReveal(label string, text bool) bool {
+	k.t.Helper()
 	k.Settle()
 	visible := func() bool {
 		if text {
@@ -474,7 +484,7 @@ func (k *Kiosk) Reveal(label string, text bool) {
 				sc, ok = k.Area("scroll", "Scroll")
 			}
 			if !ok {
-				k.t.Fatalf("%q not on screen and nothing to scroll", label)
+				return false // nothing scrolls here
 			}
 			x := int(sc.X + sc.W - 40) // the right margin: no key or field there
 			top, bottom := int(sc.Y+sc.H*0.25), int(sc.Y+sc.H*0.75)
@@ -485,11 +495,10 @@ func (k *Kiosk) Reveal(label string, text bool) {
 			}
 		}
 		if visible() {
-			return
+			return true
 		}
 	}
-	k.Shot("not-found")
-	k.t.Fatalf("%q not found by scrolling; on screen: %s", label, k.Texts())
+	return false
 }
 
 func (k *Kiosk) textTarget(label string) *screens.ProbeTarget {
