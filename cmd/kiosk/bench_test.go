@@ -80,8 +80,14 @@ func kioskBin(b *testing.B) string {
 // startX starts Xvfb on the first free display of this benchmark's range.
 func startX(b *testing.B) (int, *xconn) {
 	for d := displayFirst; d <= displayLast; d++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", d)); err == nil {
-			continue
+		lock := fmt.Sprintf("/tmp/.X%d-lock", d)
+		if b, err := os.ReadFile(lock); err == nil {
+			pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+			if pid > 0 && syscall.Kill(pid, 0) == nil {
+				continue // a live server
+			}
+			os.Remove(lock) // left by a server that was killed
+			os.Remove(fmt.Sprintf("/tmp/.X11-unix/X%d", d))
 		}
 		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", d), "-screen", "0", fmt.Sprintf("%dx%dx24", screenW, screenH), "-nolisten", "tcp")
 		if err := cmd.Start(); err != nil {
@@ -93,7 +99,18 @@ func startX(b *testing.B) (int, *xconn) {
 			cmd.Wait()
 			continue
 		}
-		b.Cleanup(func() { x.Close(); cmd.Process.Kill(); cmd.Wait() })
+		b.Cleanup(func() {
+			x.Close()
+			cmd.Process.Signal(syscall.SIGTERM) // Xvfb removes its lock file
+			done := make(chan struct{})
+			go func() { cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				<-done
+			}
+		})
 		return d, x
 	}
 	b.Fatal("no free X display in :170–:179")
