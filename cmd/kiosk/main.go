@@ -141,6 +141,26 @@ func outOfService(ctx context.Context, cfg config.Config, h *hooks, err error) i
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
+	// Under systemd (Type=notify, WatchdogSec) the screen is the service's
+	// steady state: ready once painted, the reason as its status, watchdog
+	// pings while the UI loop runs. Otherwise systemd would kill and restart
+	// it at its start timeout: the flicker this screen replaces.
+	go func() {
+		fyne.DoAndWait(func() { _ = w.Canvas().Capture() })
+		_ = systemd.SdNotify("STATUS=out of service: " + err.Error())
+		_ = systemd.Ready(systemd.SdNotify)
+	}()
+	wd := &systemd.Watchdog{Interval: systemd.FromEnv(), Notify: systemd.SdNotify, Alive: func(ctx context.Context) error {
+		done := make(chan struct{})
+		fyne.Do(func() { close(done) })
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}}
+	go wd.Serve(ctx)
 	w.ShowAndRun()
 	return code
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"image/png"
 	"math/big"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -332,8 +333,26 @@ func TestOutOfServiceScreen(t *testing.T) {
 	os.Remove(f.catKey)
 	cfg := filepath.Join(f.dir, "kiosk.toml")
 	os.WriteFile(cfg, []byte(f.toml()+"[ui]\nwidth = 540\nheight = 960\n"), 0o644)
+	// systemd's notify socket: the screen is the service's steady state.
+	sock := filepath.Join(t.TempDir(), "notify")
+	nc, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	notes := make(chan string, 16)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, _, err := nc.ReadFromUnix(buf)
+			if err != nil {
+				return
+			}
+			notes <- string(buf[:n])
+		}
+	}()
 	cmd := exec.Command(bin, "--config", cfg)
-	cmd.Env = env
+	cmd.Env = append(env, "NOTIFY_SOCKET="+sock)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -364,6 +383,19 @@ func TestOutOfServiceScreen(t *testing.T) {
 		}
 		red = redPixels(t, shot)
 		return red > 2000 // the big red title is painted
+	})
+	ready, status := false, false
+	waitCmd("READY=1 and the reason as STATUS", 20*time.Second, func() bool {
+		for {
+			select {
+			case n := <-notes:
+				ready = ready || strings.Contains(n, "READY=1")
+				status = status || strings.Contains(n, "STATUS=out of service: catalogue key")
+				continue
+			default:
+			}
+			return ready && status
+		}
 	})
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
