@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	fynetheme "fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	qrcode "github.com/skip2/go-qrcode"
@@ -45,22 +44,37 @@ func (u *UI) attract(s session.Snapshot) fyne.CanvasObject {
 	arrow.TextSize = u.th.Size(kiotheme.SizeNameHero)
 	arrow.Alignment = fyne.TextAlignCenter
 
+	size := u.win.Canvas().Size()
+	tall := float32(1.6)
+	if size.Width > size.Height {
+		tall = 1.3 // landscape: four tiles beside the card within 1080 px
+	}
+	tile := func(text string, tap func()) fyne.CanvasObject {
+		return container.New(minHeight{u.th.Size(kiotheme.SizeNameTarget) * tall}, widget.NewButton(text, tap))
+	}
 	actions := container.NewGridWithColumns(1,
-		u.tile(u.T("attract.qr"), u.sess.OpenProgress),
-		u.tile(u.T("attract.progress"), u.sess.OpenProgress),
-		u.tile(u.T("attract.agent"), u.sess.StartManual),
-		u.tile(u.T("attract.help"), u.sess.OpenHelp),
+		tile(u.T("attract.qr"), u.sess.OpenProgress),
+		tile(u.T("attract.progress"), u.sess.OpenProgress),
+		tile(u.T("attract.agent"), u.sess.StartManual),
+		tile(u.T("attract.help"), u.sess.OpenHelp),
 	)
 	hours := u.caption(u.T("attract.hours"))
 	hours.Alignment = fyne.TextAlignCenter
-	notice := u.notice(s)
-	if size := u.win.Canvas().Size(); size.Width > size.Height {
+	var notice fyne.CanvasObject
+	if size.Width > size.Height {
 		// Landscape terminals: the card on the left, the choices on the right.
-		left := vbox(layout.NewSpacer(), cardBox, arrow, layout.NewSpacer())
-		right := vbox(layout.NewSpacer(), actions, hours, layout.NewSpacer())
-		return u.page_(vbox(title, sub, notice, container.NewGridWithColumns(2, left, right)), nil)
+		// The subtitle and the notice sit over the card, so that the
+		// whole screen fits 1080 px high in 长辈模式 too.
+		half := u.textWidth()/2 - 2*u.th.Size(fynetheme.SizeNamePadding)
+		sub.SetText(wrapText(u.T("attract.subtitle"), u.th.Size(fynetheme.SizeNameHeadingText), true, half))
+		u.cur.width = half // the notice breaks to the column
+		notice = u.notice(s)
+		cardBox = container.NewCenter(container.NewGridWrap(fyne.NewSize(480, 200), container.NewStack(card, container.NewCenter(cardText))))
+		left := vbox(sub, notice, cardBox) // no arrow: where the reader sits differs on landscape cabinets
+		right := vbox(actions, hours)
+		return u.page_(vbox(title, container.NewGridWithColumns(2, left, right)), nil)
 	}
-	return u.page_(vbox(title, sub, notice, cardBox, arrow, actions, hours), nil)
+	return u.page_(vbox(title, sub, u.notice(s), cardBox, arrow, actions, hours), nil)
 }
 
 // manualID: an assisting agent types the applicant's identity. What is

@@ -28,7 +28,7 @@ func TestEveryScreenFits(t *testing.T) {
 				var pad *widgets.SignaturePad
 				opt := Options{Keyboard: TouchKeyboard{}, Voice: func(bool) {},
 					NewSignaturePad: func() SignaturePad { pad = widgets.NewSignaturePad(fyne.NewSize(1000, 400)); return sigPad{pad} }}
-				s, _, w, _ := setupWith(t, elder, opt, size)
+				s, u, w, _ := setupWith(t, elder, opt, size)
 				check := func(what string) {
 					t.Helper()
 					min := w.Content().MinSize()
@@ -37,6 +37,11 @@ func TestEveryScreenFits(t *testing.T) {
 					}
 				}
 				check("attract")
+				// The attract screen is the terminal's face: all of it on the
+				// display, no scrolling.
+				if sc := u.cur.scroll.Scroll(); sc.Content.MinSize().Height > sc.Size().Height+0.5 {
+					t.Errorf("attract needs %.0f px high, the display gives it %.0f", sc.Content.MinSize().Height, sc.Size().Height)
+				}
 				s.StartManual()
 				check("manual")
 				tapButton(t, w, "请输入")
