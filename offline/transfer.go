@@ -45,6 +45,9 @@ type TransferResult struct {
 	Conflicts   []ImportConflict `json:"conflicts,omitempty"`
 	Attachments int              `json:"attachments"`
 	Bytes       int64            `json:"bytes"` // attachment plaintext bytes
+	// Damaged lists what Export left out because its sealed form or files
+	// are damaged (see Verify); every intact application was written.
+	Damaged []Damage `json:"damaged,omitempty"`
 }
 
 // ImportConflict is one application of a transfer file that Import left
@@ -117,17 +120,17 @@ func (s *Store) Export(ctx context.Context, w io.Writer, transferKey Key) (Trans
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("export: %w", err)
 		}
-		app, err := s.Get(ctx, id)
+		app, files, damage, err := s.exportOne(ctx, id)
 		if err != nil {
-			return res, fmt.Errorf("export: %w", err)
+			return res, fmt.Errorf("export %s: %w", id, err)
 		}
-		files := map[string][]byte{}
-		for _, a := range app.Attachments {
-			b, err := s.readAttachment(ctx, id, a.ID)
-			if err != nil {
-				return res, fmt.Errorf("export %s: %w", id, err)
-			}
-			files[a.ID] = b
+		if len(damage) > 0 {
+			// Left out, so that the intact ones still reach the
+			// replacement; the caller lists these.
+			res.Damaged = append(res.Damaged, damage...)
+			continue
+		}
+		for _, b := range files {
 			res.Attachments++
 			res.Bytes += int64(len(b))
 		}
@@ -142,7 +145,7 @@ func (s *Store) Export(ctx context.Context, w io.Writer, transferKey Key) (Trans
 	if err := bw.Flush(); err != nil {
 		return res, fmt.Errorf("export: %w", err)
 	}
-	s.Audit(ctx, "exported", "", fmt.Sprintf("file=%s applications=%d", hex.EncodeToString(fileID), res.Applications))
+	s.Audit(ctx, "exported", "", fmt.Sprintf("file=%s applications=%d damaged=%d", hex.EncodeToString(fileID), res.Applications, len(res.Damaged)))
 	return res, nil
 }
 

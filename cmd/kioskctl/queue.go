@@ -440,7 +440,8 @@ func queueExport(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	fmt.Fprintf(stdout, "exported %d applications, %d attachments (%s) to %s\n", res.Applications, res.Attachments, queueBytes(res.Bytes), *out)
-	return nil
+	queueListDamage(stdout, res.Damaged) // verify.go
+	return queueDamageError(res.Damaged, "damaged, left out of the transfer file")
 }
 
 func queueImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
