@@ -700,3 +700,26 @@ func TestEnglishKeypadAndLanguageSwitch(t *testing.T) {
 		t.Fatal("switching back to 中文 did not take")
 	}
 }
+
+// A card taken off the reader mid-form is told on the form itself (a
+// banner), and the keypad under the finger does not move.
+func TestCardRemovedBannerMovesNothing(t *testing.T) {
+	s, u, w, _ := setupWith(t, false, Options{Keyboard: TouchKeyboard{}}, portrait)
+	it := pension(t, s)
+	tapButton(t, w, fieldOf(t, it, kiosk.FieldMobile, "").Hint)
+	pad := find[*widgets.NumericPad](w.Content())
+	relayout(w)
+	before := abs(pad)
+	s.CardRemoved()
+	waitFor(t, func() bool { return u.banner.Visible() })
+	relayout(w)
+	if !strings.Contains(u.bannerText.Text, "身份证") {
+		t.Fatalf("banner says %q", u.bannerText.Text)
+	}
+	if after := abs(pad); after != before {
+		t.Fatalf("the keypad moved from %v to %v when the notice came", before, after)
+	}
+	if find[*widgets.NumericPad](w.Content()) != pad {
+		t.Fatal("the notice rebuilt the form")
+	}
+}
