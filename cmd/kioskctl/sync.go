@@ -77,9 +77,10 @@ func syncNow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	r := relay.New(st, cl, relay.Config{BackoffBase: 500 * time.Millisecond, BackoffCap: 5 * time.Second, OnProgress: bar.update}, nil)
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	var lastErr error
+	var lastErr, cause error
 	for {
 		lastErr = r.DrainOnce(ctx)
+		cause = syncCause(cause, lastErr) // syncreport.go
 		bar.done()
 		depth, derr := st.Depth(context.WithoutCancel(ctx))
 		if derr != nil {
@@ -93,11 +94,11 @@ func syncNow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stdout, "queue drained: %d submitted\n", s.Submitted)
 			return nil
 		}
-		if lastErr != nil && !*quiet {
-			fmt.Fprintf(stderr, "sync: %d left; last error: %s\n", depth, firstLine(lastErr))
+		if e := syncCause(nil, lastErr); e != nil && !*quiet {
+			fmt.Fprintf(stderr, "sync: %d left; last error: %s\n", depth, firstLine(e))
 		}
 		if *once || ctx.Err() != nil {
-			return &exitError{3, fmt.Errorf("%d applications not submitted: %v", depth, firstLine(lastErr))}
+			return syncNotSent(ctx, st, depth, cause, r.Status().LastError, *timeout, stderr)
 		}
 		select {
 		case <-ctx.Done():
