@@ -286,7 +286,9 @@ func reveal(fg *screens.Finger, what string, ok func(screens.ProbeTarget) bool) 
 }
 
 // field taps the input under the field's label.
-func field(fg *screens.Finger, f kiosk.FieldSpec) error {
+func field(fg *screens.Finger, f kiosk.FieldSpec) error { return fieldTry(fg, f, 3) }
+
+func fieldTry(fg *screens.Finger, f kiosk.FieldSpec, tries int) error {
 	isLabel := func(t screens.ProbeTarget) bool {
 		return t.Kind == "text" && (t.Label == f.Label || t.Label == f.Label+" *")
 	}
@@ -294,9 +296,23 @@ func field(fg *screens.Finger, f kiosk.FieldSpec) error {
 	if err != nil {
 		return err
 	}
-	return fg.TapWhere(f.Label, func(t screens.ProbeTarget) bool {
-		return t.Kind == "tap" && t.Y >= lt.Y+lt.H-2 && t.Y-lt.Y < 120
-	})
+	width := float32(0)
+	for _, t := range fg.Targets() {
+		width = max(width, t.X+t.W)
+	}
+	if err := fg.TapWhere(f.Label, func(t screens.ProbeTarget) bool {
+		return t.Kind == "tap" && t.Y >= lt.Y+lt.H-2 && t.Y-lt.Y < 120 && t.W >= width*0.7 && t.H >= 40
+	}); err == nil {
+		return nil
+	}
+	// The input is below the fold: bring it up, then tap it.
+	if tries == 0 {
+		return fmt.Errorf("tour: the input of %s is not on screen", f.Label)
+	}
+	if err := scroll(fg, -400); err != nil {
+		return err
+	}
+	return fieldTry(fg, f, tries-1)
 }
 
 // typeNumber types digits on the field's numeric pad and confirms.

@@ -528,14 +528,24 @@ func (k *Kiosk) FieldButton(label string) screens.ProbeTarget {
 		}
 		best := float32(1e9)
 		for _, t := range f.Targets {
-			if t.Kind != "tap" || t.Covered || t.Disabled || t.Y < lt.Y+lt.H-2 || t.Y-lt.Y > 200 {
+			// A field's input spans the screen's width: never the bottom
+			// bar's 返回 that happens to sit below a label at the fold.
+			if t.Kind != "tap" || t.Covered || t.Disabled || t.Y < lt.Y+lt.H-2 || t.Y-lt.Y > 200 || t.W < f.Width*0.8 || t.H < 40 {
 				continue
 			}
 			if d := t.Y - lt.Y; d < best {
 				best, out = d, t
 			}
 		}
-		return best < 1e9
+		if best < 1e9 {
+			return true
+		}
+		// The input is below the fold: bring it up with a short drag.
+		if sc, ok := k.Area("drag", "TouchScroll"); ok && lt.Y > sc.Y+sc.H*0.6 {
+			x := int(sc.X + sc.W - 40)
+			k.Drag(x, int(sc.Y+sc.H*0.7), x, int(sc.Y+sc.H*0.4))
+		}
+		return false
 	})
 	return out
 }
