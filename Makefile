@@ -7,7 +7,7 @@ export CGO_ENABLED := 1
 BUILD := build
 DISPLAY_NUM ?= :99
 
-.PHONY: all deps build run test test-short test-nofonts mustdie mutate vet bench fuzz soak screenshots e2e deb deb-test clean
+.PHONY: all deps build run test test-short test-nofonts mustdie mutate vet bench fuzz soak screenshots e2e deb deb-test update-test clean
 
 all: build
 
@@ -88,6 +88,12 @@ deb: deps
 # files, users, permissions, enabled units, and that the kiosk starts there.
 deb-test: deb
 	@packaging/scripts/deb-root-test.sh
+
+# The signed update path: a throwaway repository (apt-ftparchive) signed by a
+# throwaway key, apt in a private directory: accepted when signed, refused
+# when the Release or a package is changed after signing or another key signed.
+update-test: deps
+	@packaging/scripts/update-test.sh
 
 clean:
 	rm -rf $(BUILD)
