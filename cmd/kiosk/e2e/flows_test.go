@@ -584,14 +584,14 @@ func TestE2E(t *testing.T) {
 	// 8. The idle warning, then "more time": the form typed so far stays.
 	run("idle-more-time", func(t *testing.T) {
 		cfg := filepath.Join(t.TempDir(), "kiosk.toml")
-		if err := os.WriteFile(cfg, []byte("mode = \"simulation\"\n[ui]\nidle_timeout = \"6s\"\nwarn_for = \"30s\"\n"), 0o600); err != nil {
+		if err := os.WriteFile(cfg, []byte("mode = \"simulation\"\n[ui]\nidle_timeout = \"10s\"\nwarn_for = \"30s\"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		k := Start(t, "idle-more-time", 1080, 1920, "--config", cfg)
 		it := itemNamed(t, "城乡居民养老保险缴费")
 		cardVisit(t, k, "resident", it.Name)
 		k.Numeric("联系电话（手机）", "13900008888")
-		k.waitFor("the idle warning", 20*time.Second, func() bool { return k.Frame().Warning })
+		k.waitFor("the idle warning", 30*time.Second, func() bool { return k.Frame().Warning })
 		k.Shot("idle-warning")
 		k.Tap("需要更多时间")
 		k.waitFor("the warning gone", 5*time.Second, func() bool { return !k.Frame().Warning })
