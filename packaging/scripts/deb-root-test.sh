@@ -18,7 +18,7 @@ disp=":$((180 + RANDOM % 9))"
 xpid=""
 cleanup() {
   [ -n "$xpid" ] && kill "$xpid" 2>/dev/null || true
-  for m in tmp/.X11-unix dev/pts dev proc sys; do umount -l "$root/$m" 2>/dev/null || true; done
+  for m in tmp/.X11-unix var/cache/apt/archives dev/pts dev proc sys; do umount -l "$root/$m" 2>/dev/null || true; done
   rm -rf "$root"
 }
 trap cleanup EXIT
@@ -36,6 +36,9 @@ fi
 debootstrap --variant=minbase --unpack-tarball="$(realpath "$tarball")" bookworm "$root" "$mirror" >/dev/null
 mount -t proc proc "$root/proc"; mount --rbind /sys "$root/sys"; mount --rbind /dev "$root/dev"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+# Downloaded packages are kept between runs too.
+mkdir -p "$cache/archives/partial" "$root/var/cache/apt/archives"
+mount --bind "$cache/archives" "$root/var/cache/apt/archives"
 echo "deb http://deb.debian.org/debian bookworm main" > "$root/etc/apt/sources.list"
 cp "$debs" "$root/tmp/"
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 "$@"; }
@@ -62,7 +65,8 @@ for g in dialout lp input video audio scanner; do
     grep -qw "$g" <<<"$groups" || fail "bianmin is not in group $g ($groups)"
   fi
 done
-[ "$(stat -c '%a %U' "$root/var/lib/bianmin-kiosk")" = "700 bianmin" ] || fail "/var/lib/bianmin-kiosk is not 0700 bianmin"
+st=$(in_root stat -c '%a %U' /var/lib/bianmin-kiosk)
+[ "$st" = "700 bianmin" ] || fail "/var/lib/bianmin-kiosk is $st, not 700 bianmin"
 # Enabled units, the key not made at install, the zh_CN locale.
 [ -L "$root/etc/systemd/system/graphical.target.wants/bianmin-kiosk.service" ] || fail "bianmin-kiosk.service is not enabled"
 [ ! -e "$root/etc/bianmin-kiosk/store.key" ] || fail "the store key was made at install: cloned images would share it"
