@@ -83,7 +83,7 @@ mkdir -p "$root/tmp/.X11-unix"; mount --bind /tmp/.X11-unix "$root/tmp/.X11-unix
 data=/var/lib/bianmin-kiosk/deb-test
 in_root install -d -o bianmin -g bianmin -m 0700 "$data"
 chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin DISPLAY="$disp" LANG=zh_CN.UTF-8 HOME=/var/lib/bianmin-kiosk \
-  runuser -u bianmin -- /usr/bin/kiosk --simulate --data "$data" >"build/deb-test-kiosk.log" 2>&1 &
+  setpriv --reuid=bianmin --regid=bianmin --init-groups /usr/bin/kiosk --simulate --data "$data" >"build/deb-test-kiosk.log" 2>&1 &
 kpid=$!
 shot=build/deb-test.png
 ok=""
