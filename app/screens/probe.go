@@ -63,7 +63,7 @@ type ProbeTarget struct {
 type ProbeTap struct {
 	N     int    `json:"n"`
 	Label string `json:"label"`
-	Type  string `json:"type"` // Go type of the widget tapped
+	Type  string `json:"type"`  // Go type of the widget tapped
 	AtMS  int64  `json:"at_ms"` // since the probe started
 }
 

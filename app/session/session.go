@@ -323,7 +323,7 @@ func (s *Session) reset() {
 	s.signPNG = map[string][]byte{}
 	s.history = nil
 	s.card.out, s.card.outAt, s.card.id = false, time.Time{}, ""
-	s.helpSeq++ // an answer to this visit's help request is not the next one's
+	s.helpSeq++           // an answer to this visit's help request is not the next one's
 	if s.pending != nil { // between residents: a newer catalogue takes over
 		s.cat.Store(s.pending)
 		s.pending = nil

@@ -20,7 +20,6 @@ import (
 	"github.com/bianmin/kiosk/cmd/internal/terminal"
 )
 
-
 // runTour walks the real app through every screen with the simulated
 // devices and saves what the window shows, one PNG per screen.
 func runTour(ctx context.Context, term *terminal.Terminal, ui *screens.UI, w fyne.Window, dir string, log *slog.Logger) error {

@@ -15,10 +15,10 @@ import (
 	"github.com/bianmin/kiosk/devices/scanner"
 	"github.com/bianmin/kiosk/devices/scanner/escl"
 	"github.com/bianmin/kiosk/devices/scanner/escl/esclsim"
+	"github.com/bianmin/kiosk/devices/scanner/imaging"
 	"github.com/bianmin/kiosk/devices/scanner/sane"
 	scansim "github.com/bianmin/kiosk/devices/scanner/sim"
 	"github.com/bianmin/kiosk/devices/scanner/v4l2"
-	"github.com/bianmin/kiosk/devices/scanner/imaging"
 )
 
 // Exit statuses of the scanner commands (1 is any other failure, 2 bad

@@ -95,7 +95,10 @@ func TestTusChecksums(t *testing.T) {
 	a, _ := form(t, data)
 	putForm(t, hs.URL, a)
 	sha1of := func(b []byte) string { s := sha1.Sum(b); return "sha1 " + base64.StdEncoding.EncodeToString(s[:]) }
-	sha256of := func(b []byte) string { s := sha256.Sum256(b); return "sha256 " + base64.StdEncoding.EncodeToString(s[:]) }
+	sha256of := func(b []byte) string {
+		s := sha256.Sum256(b)
+		return "sha256 " + base64.StdEncoding.EncodeToString(s[:])
+	}
 	create := func(body []byte, ck string) *http.Response {
 		h := map[string]string{"Upload-Length": strconv.Itoa(len(data)), "Upload-Metadata": meta(a)}
 		if body != nil {

@@ -143,7 +143,7 @@ func (errReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
 
 type nopWriter struct{ h http.Header }
 
-func (n nopWriter) Header() http.Header         { return n.h }
+func (n nopWriter) Header() http.Header       { return n.h }
 func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (nopWriter) WriteHeader(int)             {}
 

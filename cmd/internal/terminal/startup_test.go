@@ -100,10 +100,10 @@ func (f *prodFixture) config(t *testing.T) config.Config {
 // of a good fixture and names the class Start must report and a word the
 // one line must contain.
 var startupCases = []struct {
-	name  string
+	name   string
 	break_ func(t *testing.T, f *prodFixture)
-	class Class
-	says  string
+	class  Class
+	says   string
 }{
 	{"missing store key", func(t *testing.T, f *prodFixture) { os.Remove(f.storeKey) }, ClassStoreKey, "store key"},
 	{"store key mode 0644", func(t *testing.T, f *prodFixture) { os.Chmod(f.storeKey, 0o644) }, ClassStoreKey, "chmod 0600"},

@@ -87,11 +87,11 @@ type Terminal struct {
 	// Maintenance is the nightly maintenance (Last: the night's report,
 	// integrity check included); nil when the window is "off".
 	Maintenance *offline.Maintenance
-	Printer *printer.Service
-	Reader  *idcard.Service
-	QR      *qrscan.Service
-	Catalog *kiosk.Catalog // at start; Session.Catalog() is the one in use
-	Sims    Sims
+	Printer     *printer.Service
+	Reader      *idcard.Service
+	QR          *qrscan.Service
+	Catalog     *kiosk.Catalog // at start; Session.Catalog() is the one in use
+	Sims        Sims
 
 	log     *slog.Logger
 	sv      *supervise.Supervisor

@@ -94,7 +94,7 @@ type Kiosk struct {
 	done    chan error
 	shotN   int
 	config  string // --config, or "" for the defaults
-	ox, oy  int // window origin on the screen
+	ox, oy  int    // window origin on the screen
 	taps    int
 	lost    int
 }
@@ -615,4 +615,3 @@ func (k *Kiosk) Stored() []*kiosk.Application {
 	}
 	return apps
 }
-
