@@ -14,6 +14,7 @@ cache=${DEBROOT_CACHE:-/var/cache/bianmin-kiosk-debroot}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 mkdir -p "$cache" build
 root=$(mktemp -d /var/tmp/bianmin-debroot.XXXXXX)
+chmod 0755 "$root" # the new system's /: every user must be able to traverse it
 disp=":$((180 + RANDOM % 9))"
 xpid=""
 cleanup() {
