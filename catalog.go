@@ -3,6 +3,7 @@ package kiosk
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -149,6 +150,25 @@ type Catalog struct {
 	Categories []Category    `json:"categories"`
 	Items      []ServiceItem `json:"items"`
 	Bundles    []Bundle      `json:"bundles"`
+	// Translations holds the catalogue's own texts in other languages,
+	// keyed by language ("en") and then by the Chinese text as published
+	// (like a gettext msgid). Chinese is the catalogue's language; a text
+	// without a translation is shown in Chinese.
+	Translations map[string]map[string]string `json:"translations,omitempty"`
+}
+
+// Text returns the catalogue text s (a name, a label, a choice, a guide
+// line) in language lang, or s itself when lang is Chinese or the catalogue
+// has no translation for it. Stored values (a chosen choice, a material's
+// name on the wire) stay Chinese: Text is for display only.
+func (c *Catalog) Text(lang, s string) string {
+	if c == nil || s == "" || lang == "" || strings.HasPrefix(lang, "zh") {
+		return s
+	}
+	if t, ok := c.Translations[lang][s]; ok && t != "" {
+		return t
+	}
+	return s
 }
 
 // ErrNoItem is returned when a catalogue has no item with the code asked for.
