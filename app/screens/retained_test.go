@@ -690,7 +690,7 @@ func TestEnglishKeypadAndLanguageSwitch(t *testing.T) {
 		t.Fatal("no way back to 中文 after switching to English")
 	}
 	it := pension(t, s)
-	tapButton(t, w, fieldOf(t, it, kiosk.FieldMobile, "").Hint)
+	tapButton(t, w, s.Catalog().Text(i18n.En, fieldOf(t, it, kiosk.FieldMobile, "").Hint))
 	if !shows(w.Content(), "Delete") || !shows(w.Content(), "OK") || shows(w.Content(), widgets.LabelBackspace) {
 		t.Fatalf("keypad not in English: %q", texts(w.Content()))
 	}

@@ -184,16 +184,16 @@ func (u *UI) home(s session.Snapshot) fyne.CanvasObject {
 
 	var names []string
 	for _, it := range u.sess.Frequent() {
-		names = append(names, it.Name)
+		names = append(names, u.C(it.Name))
 	}
 	freq := container.NewGridWithColumns(u.columnsFor(names, 2))
 	for _, it := range u.sess.Frequent() {
 		code := it.Code
-		freq.Add(u.tile(it.Name, func() { _ = u.sess.ChooseItem(code) }))
+		freq.Add(u.tile(u.C(it.Name), func() { _ = u.sess.ChooseItem(code) }))
 	}
 	var catNames []string
 	for _, c := range cat.Categories {
-		catNames = append(catNames, c.Name)
+		catNames = append(catNames, u.C(c.Name))
 	}
 	cats := container.NewGridWithColumns(u.columnsForExtra(catNames, 3, u.pictoExtra()))
 	for _, c := range cat.Categories {
@@ -201,12 +201,12 @@ func (u *UI) home(s session.Snapshot) fyne.CanvasObject {
 		if len(kioskItems(cat, id)) == 0 {
 			continue
 		}
-		cats.Add(u.pictoTile(categoryIcon(id), c.Name, func() { u.sess.ChooseCategory(id) }))
+		cats.Add(u.pictoTile(categoryIcon(id), u.C(c.Name), func() { u.sess.ChooseCategory(id) }))
 	}
 	bundles := container.NewGridWithColumns(1)
 	for _, b := range cat.Bundles {
 		code := b.Code
-		bundles.Add(u.pictoTile(bundleIcon, b.Name, func() { _ = u.sess.ChooseBundle(code) }))
+		bundles.Add(u.pictoTile(bundleIcon, u.C(b.Name), func() { _ = u.sess.ChooseBundle(code) }))
 	}
 	more := container.NewGridWithColumns(2,
 		widget.NewButton(u.T("home.progress"), u.sess.OpenProgress),
@@ -254,7 +254,7 @@ func (u *UI) itemList(s session.Snapshot, keyOf func(session.Snapshot) string, i
 		list := container.NewGridWithColumns(1)
 		for _, it := range shown {
 			code := it.Code
-			list.Add(u.tile(it.Name, func() { _ = u.sess.ChooseItem(code) }))
+			list.Add(u.tile(u.C(it.Name), func() { _ = u.sess.ChooseItem(code) }))
 		}
 		return []fyne.CanvasObject{list, pager}
 	})
@@ -273,7 +273,7 @@ func itemCodes(items []*kiosk.ServiceItem) string {
 func (u *UI) category(s session.Snapshot) fyne.CanvasObject {
 	title := ""
 	if s.Category != nil {
-		title = s.Category.Name
+		title = u.C(s.Category.Name)
 	}
 	body := []fyne.CanvasObject{u.heading(u.T("category.title", title))}
 	if len(s.Items) == 0 {
@@ -340,8 +340,8 @@ func (u *UI) guide(s session.Snapshot) fyne.CanvasObject {
 	var spoken []string
 	items := s.BundleItems
 	if s.Bundle != nil {
-		body = append(body, u.heading(s.Bundle.Name), u.para(s.Bundle.Description), u.para(u.T("guide.bundle_items")))
-		spoken = append(spoken, s.Bundle.Name, s.Bundle.Description)
+		body = append(body, u.heading(u.C(s.Bundle.Name)), u.para(u.C(s.Bundle.Description)), u.para(u.T("guide.bundle_items")))
+		spoken = append(spoken, u.C(s.Bundle.Name), u.C(s.Bundle.Description))
 	} else if s.Item != nil {
 		items = []*kiosk.ServiceItem{s.Item}
 	}
@@ -350,12 +350,13 @@ func (u *UI) guide(s session.Snapshot) fyne.CanvasObject {
 			if v == "" {
 				return
 			}
-			l := u.para(u.T(k) + "：" + v)
+			v = u.C(v)
+			l := u.para(u.T(k) + u.punct("：") + v)
 			body = append(body, l)
-			spoken = append(spoken, u.T(k)+"，"+v)
+			spoken = append(spoken, u.T(k)+u.punct("，")+v)
 		}
-		body = append(body, u.section(it.Name))
-		spoken = append(spoken, it.Name)
+		body = append(body, u.section(u.C(it.Name)))
+		spoken = append(spoken, u.C(it.Name))
 		kv("guide.type", string(it.Type))
 		kv("guide.agency", it.Agency)
 		if it.PromisedLimitDays == 0 {
@@ -371,7 +372,7 @@ func (u *UI) guide(s session.Snapshot) fyne.CanvasObject {
 		kv("guide.fee", fee)
 		kv("guide.visits", u.T("guide.visits_n", it.Visits))
 		if len(it.Conditions) > 0 {
-			kv("guide.conditions", strings.Join(it.Conditions, "；"))
+			kv("guide.conditions", u.joinC(it.Conditions, "；"))
 		}
 		var mats []string
 		for _, m := range it.Materials {
@@ -391,10 +392,10 @@ func (u *UI) guide(s session.Snapshot) fyne.CanvasObject {
 			if m.ELicence != "" {
 				flags = append(flags, u.T("guide.elicence"))
 			}
-			mats = append(mats, "• "+m.Name+"（"+strings.Join(flags, "，")+"）")
+			mats = append(mats, "• "+u.C(m.Name)+u.punct("（")+strings.Join(flags, u.punct("，"))+u.punct("）"))
 		}
-		body = append(body, u.para(u.T("guide.materials")+"：\n"+strings.Join(mats, "\n")))
-		spoken = append(spoken, u.T("guide.materials")+"，"+strings.Join(mats, "，"))
+		body = append(body, u.para(u.T("guide.materials")+strings.TrimSpace(u.punct("："))+"\n"+strings.Join(mats, "\n")))
+		spoken = append(spoken, u.T("guide.materials")+u.punct("，")+strings.Join(mats, u.punct("，")))
 		kv("guide.basis", it.LegalBasis)
 	}
 	if u.opt.Voice != nil { // no audio player: no button that would stay silent
@@ -443,7 +444,7 @@ func (u *UI) setErr(l *widget.Label, err error) {
 // hint says what to enter in an empty field.
 func (u *UI) hint(f kiosk.FieldSpec) string {
 	if f.Hint != "" {
-		return f.Hint
+		return u.C(f.Hint)
 	}
 	return u.T("form.hint_" + string(f.Kind))
 }
@@ -475,7 +476,7 @@ func (u *UI) form(s session.Snapshot) fyne.CanvasObject {
 	}
 	for _, f := range s.Fields {
 		f := f
-		label := f.Label
+		label := u.C(f.Label)
 		if f.Required {
 			label += " *"
 		}
@@ -533,12 +534,16 @@ func (u *UI) scrollToFirstError() {
 }
 
 func (u *UI) choiceGrid(f kiosk.FieldSpec, value string) fyne.CanvasObject {
-	grid := container.NewGridWithColumns(u.columnsFor(append([]string{"√ "}, f.Choices...), min(3, max(1, len(f.Choices)))))
+	shown := []string{"√ "}
+	for _, c := range f.Choices {
+		shown = append(shown, u.C(c))
+	}
+	grid := container.NewGridWithColumns(u.columnsFor(shown, min(3, max(1, len(f.Choices)))))
 	for _, c := range f.Choices {
 		c := c
-		text := c
+		text := u.C(c)
 		if c == value {
-			text = "√ " + c
+			text = "√ " + text
 		}
 		b := widget.NewButton(text, func() { u.sess.SetField(f.Key, c) })
 		if c == value {
@@ -581,7 +586,7 @@ func (u *UI) materials(s session.Snapshot) fyne.CanvasObject {
 }
 
 func (u *UI) materialRow(i int, m session.MaterialChoice) []fyne.CanvasObject {
-	name := m.Spec.Name
+	name := u.C(m.Spec.Name)
 	if !m.Spec.Required {
 		name += u.T("materials.optional")
 	}
@@ -657,15 +662,15 @@ func (u *UI) review(s session.Snapshot) fyne.CanvasObject {
 	}
 	names := []string{}
 	if s.Bundle != nil {
-		names = append(names, s.Bundle.Name)
+		names = append(names, u.C(s.Bundle.Name))
 	}
 	for _, it := range s.BundleItems {
-		names = append(names, it.Name)
+		names = append(names, u.C(it.Name))
 	}
 	if s.Item != nil {
-		names = append(names, s.Item.Name)
+		names = append(names, u.C(s.Item.Name))
 	}
-	body = append(body, u.para(u.T("review.item")+"："+strings.Join(names, "、")))
+	body = append(body, u.para(u.T("review.item")+u.punct("：")+strings.Join(names, u.punct("、"))))
 	if s.Identity != nil {
 		body = append(body, u.para(u.T("review.applicant")+"："+kiosk.MaskName(s.Identity.DisplayName())+"  "+kiosk.MaskID(s.Identity.IDNumber)))
 	}
@@ -685,14 +690,17 @@ func (u *UI) review(s session.Snapshot) fyne.CanvasObject {
 				v = kiosk.MaskName(v)
 			}
 		}
-		body = append(body, u.para(f.Label+"："+v))
+		if f.Kind == kiosk.FieldChoice {
+			v = u.C(v)
+		}
+		body = append(body, u.para(u.C(f.Label)+u.punct("：")+v))
 	}
 	body = append(body, u.section(u.T("review.materials")))
 	for _, m := range s.Materials {
 		if m.Mode == "" {
 			continue
 		}
-		body = append(body, u.para("√ "+m.Spec.Name))
+		body = append(body, u.para("√ "+u.C(m.Spec.Name)))
 	}
 	return u.page_(vbox(body...), u.bottom(true, u.primary(u.T("review.submit"), u.sess.Submit)))
 }
@@ -730,7 +738,7 @@ func (u *UI) doneKey(s session.Snapshot) string {
 func (u *UI) done(s session.Snapshot) fyne.CanvasObject {
 	body := []fyne.CanvasObject{u.heading("√ " + u.T("done.title"))}
 	for _, r := range s.Receipts {
-		body = append(body, u.section(r.ItemName), u.para(u.T("done.acceptance_no", r.AcceptanceNo)))
+		body = append(body, u.section(u.C(r.ItemName)), u.para(u.T("done.acceptance_no", r.AcceptanceNo)))
 		if r.PromisedDays > 0 {
 			key := "done.promised"
 			if r.PromisedDays == 1 {
@@ -739,7 +747,7 @@ func (u *UI) done(s session.Snapshot) fyne.CanvasObject {
 			body = append(body, u.para(u.T(key, r.PromisedDays)))
 		}
 		for _, d := range r.Deferred {
-			body = append(body, u.para(d.Name+"："+u.T("materials.deferred", d.Due.String())))
+			body = append(body, u.para(u.C(d.Name)+u.punct("：")+u.T("materials.deferred", d.Due.String())))
 		}
 	}
 	if s.Receipt != nil && s.Receipt.QRPayload != "" {
@@ -925,7 +933,7 @@ func (u *UI) progress(s session.Snapshot) fyne.CanvasObject {
 			}
 			st := u.para(label + " · " + where)
 			st.Importance = widget.HighImportance
-			body = append(body, widget.NewSeparator(), u.para(p.ItemName), st,
+			body = append(body, widget.NewSeparator(), u.para(u.C(p.ItemName)), st,
 				u.caption(u.T("done.acceptance_no", p.AcceptanceNo)+"  "+u.T("progress.created", p.Created.In(ChinaTime).Format("2006-01-02 15:04"))))
 		}
 		return append(body, pager)

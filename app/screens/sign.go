@@ -27,7 +27,7 @@ func (u *UI) sign(s session.Snapshot) fyne.CanvasObject {
 	var text string
 	for _, m := range s.Materials {
 		if m.Spec.ID == s.Signing {
-			text = m.Spec.Commitment
+			text = u.C(m.Spec.Commitment)
 		}
 	}
 	errText := u.para("")
