@@ -63,6 +63,9 @@ type Config struct {
 	// the interval of the spoken reminder (default 10 s).
 	CardLeftFor time.Duration
 	RemindEvery time.Duration
+	// DegradedSettle is how long a change of the degraded modes must hold
+	// before the session takes it (default 3 s): see SetDegraded.
+	DegradedSettle time.Duration
 }
 
 // Deps are the session's collaborators; Speaker, Scanner and Clock may be nil.
@@ -142,6 +145,17 @@ type Snapshot struct {
 	// still on the reader.
 	CardLeft bool
 	Help     HelpState // the help request of this visit
+	// Degraded: what the terminal cannot do now (debounced; it survives
+	// the end of a visit).
+	Degraded Degraded
+	// Ask is the key of a question the resident must answer before going
+	// on (AnswerAsk): "ask.printer_out" before a service starts while no
+	// receipt can be printed, "ask.disk_low" when a new application is
+	// refused. "" when none.
+	Ask string
+	// ReprintErr says why the last Reprint spooled nothing (ErrPrintBusy,
+	// ErrPrinterNotReady); nil when it was tried.
+	ReprintErr error
 }
 
 // Session is one terminal's resident session. Safe for concurrent use.
@@ -167,6 +181,11 @@ type Session struct {
 
 	cat     atomic.Pointer[kiosk.Catalog] // the catalogue in use
 	pending *kiosk.Catalog                // a newer one, taken at the next session start
+
+	degRaw      Degraded  // the last report of SetDegraded
+	degSince    time.Time // since when degRaw holds
+	printerTold bool      // this visit was told the receipt will be on screen
+	printing    bool      // a reprint is running
 }
 
 // New returns a session showing the attract screen.
@@ -197,6 +216,9 @@ func New(cfg Config, deps Deps) *Session {
 	}
 	if cfg.RemindEvery == 0 {
 		cfg.RemindEvery = 10 * time.Second
+	}
+	if cfg.DegradedSettle == 0 {
+		cfg.DegradedSettle = settleDefault
 	}
 	s := &Session{cfg: cfg, deps: deps, log: deps.Logger}
 	s.cat.Store(deps.Catalog)
@@ -250,7 +272,11 @@ func (s *Session) update(f func()) {
 	s.mu.Unlock()
 	if after != before {
 		s.log.Info("screen", "from", string(before), "to", string(after))
-		s.speak("prompt." + string(after))
+		prompt := "prompt." + string(after)
+		if snap.Degraded.ReaderMissing && (after == ScreenAttract || after == ScreenProgress) {
+			prompt += "_no_reader" // never ask for a card the terminal cannot read
+		}
+		s.speak(prompt)
 	}
 	if cb != nil {
 		cb(snap)
@@ -328,7 +354,8 @@ func (s *Session) reset() {
 		s.cat.Store(s.pending)
 		s.pending = nil
 	}
-	s.s = Snapshot{Screen: ScreenAttract, Form: map[string]string{}, FieldErrors: map[string]error{}}
+	s.printerTold = false
+	s.s = Snapshot{Screen: ScreenAttract, Form: map[string]string{}, FieldErrors: map[string]error{}, Degraded: s.s.Degraded}
 	s.lastTap = s.deps.Clock.Now()
 }
 
@@ -729,11 +756,27 @@ func (s *Session) itemsLocked() []*kiosk.ServiceItem {
 }
 
 // StartForm leaves the guide for the form, pre-filled from the identity.
+//
+// A new application is refused while the disk is low (Ask "ask.disk_low");
+// while no receipt can be printed the resident is first told that it will
+// be shown on screen and can be reprinted later (Ask "ask.printer_out"),
+// once per visit, and goes on by answering yes.
 func (s *Session) StartForm() {
 	s.update(func() {
 		if err := s.eligibleLocked(); err != nil {
 			s.log.Info("applicant not eligible", "err", err)
 			s.s.Notice = "notice.not_eligible"
+			s.touchLocked()
+			return
+		}
+		if s.s.Degraded.DiskLow {
+			s.log.Warn("new application refused: disk low", "event", "application_refused_disk_low")
+			s.s.Ask = "ask.disk_low"
+			s.touchLocked()
+			return
+		}
+		if s.s.Degraded.PrinterOut && !s.printerTold {
+			s.s.Ask = "ask.printer_out"
 			s.touchLocked()
 			return
 		}
@@ -873,12 +916,37 @@ func workingDaysAfter(d kiosk.Date, n int) kiosk.Date {
 
 // ScanMaterial scans material i with the scanner; the pages replace any
 // earlier scan (retake).
-func (s *Session) ScanMaterial(i int) {
-	if s.deps.Scanner == nil {
-		s.update(func() { s.s.Notice = "notice.no_scanner" })
-		return
+//
+// A face check (NeedsPerson) is refused with ErrNeedsPerson: a document
+// scan is not a face check, and nothing is recorded for it.
+func (s *Session) ScanMaterial(i int) error {
+	var refuse error
+	s.update(func() {
+		if i < 0 || i >= len(s.s.Materials) {
+			refuse = fmt.Errorf("material %d: out of range", i)
+			return
+		}
+		if NeedsPerson(s.s.Materials[i].Spec) {
+			refuse = ErrNeedsPerson
+			s.s.Notice = "notice.needs_person"
+			s.touchLocked()
+			return
+		}
+		if s.deps.Scanner == nil {
+			refuse = errors.New("no scanner")
+			s.s.Notice = "notice.no_scanner"
+			return
+		}
+		if s.s.Busy {
+			refuse = errors.New("busy")
+			return
+		}
+		s.s.Busy = true
+		s.s.Notice = ""
+	})
+	if refuse != nil {
+		return refuse
 	}
-	s.update(func() { s.s.Busy = true; s.s.Notice = "" })
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
@@ -897,6 +965,7 @@ func (s *Session) ScanMaterial(i int) {
 			s.touchLocked()
 		})
 	}()
+	return nil
 }
 
 // ErrEmptySignature is returned when the signature pad is empty.
@@ -1119,15 +1188,36 @@ func (s *Session) buildApplication(ctx context.Context, snap Snapshot, it *kiosk
 	return app, files, nil
 }
 
-// Reprint prints the session's receipts again.
-func (s *Session) Reprint() {
-	s.mu.Lock()
-	receipts := append([]kiosk.Receipt(nil), s.s.Receipts...)
-	s.mu.Unlock()
-	if len(receipts) == 0 {
-		return
+// Reprint prints the session's receipts again, one copy at a time. While a
+// print is running (ErrPrintBusy) or while the printer cannot print
+// (ErrPrinterNotReady: out of paper, cover open, unplugged) it prints and
+// spools nothing, and says why in Snapshot.ReprintErr; the receipt stays
+// on screen and the first failed print is already kept for reprinting.
+func (s *Session) Reprint() error {
+	var receipts []kiosk.Receipt
+	var refuse error
+	s.update(func() {
+		s.touchLocked()
+		switch {
+		case len(s.s.Receipts) == 0:
+			refuse = ErrNothingToPrint
+			return
+		case s.printing || s.s.Busy:
+			refuse = ErrPrintBusy
+		case !s.printerReadyLocked():
+			refuse = ErrPrinterNotReady
+		}
+		s.s.ReprintErr = refuse
+		if refuse != nil {
+			return
+		}
+		receipts = append([]kiosk.Receipt(nil), s.s.Receipts...)
+		s.printing, s.s.Busy = true, true
+	})
+	if refuse != nil {
+		s.log.Info("reprint refused", "reason", refuse.Error())
+		return refuse
 	}
-	s.update(func() { s.s.Busy = true })
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -1137,8 +1227,9 @@ func (s *Session) Reprint() {
 				err = e
 			}
 		}
-		s.update(func() { s.s.Busy = false; s.s.PrintErr = err })
+		s.update(func() { s.printing, s.s.Busy = false, false; s.s.PrintErr = err })
 	}()
+	return nil
 }
 
 // CanPrintForms reports whether an A4 printer is configured.
