@@ -145,8 +145,12 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	if err := s.sealLegacyUploads(up); err != nil {
+		db.Close()
+		return nil, err
+	}
 	comp := tushandler.NewStoreComposer()
-	useStore(comp, filestore.New(up))
+	useStore(comp, sealedStore{fs: filestore.New(up), s: s})
 	memorylocker.New().UseIn(comp)
 	s.tus, err = tushandler.NewHandler(tushandler.Config{
 		StoreComposer:             comp,
@@ -700,14 +704,14 @@ func (s *Server) Received() ([]api.Received, error) {
 	rows.Close()
 	for i := range out {
 		out[i].Attachments = []api.AttachmentReceipt{}
-		ar, err := s.db.Query(`SELECT attachment_id, path FROM attachments WHERE instance_id=? ORDER BY attachment_id`, out[i].InstanceID)
+		ar, err := s.db.Query(`SELECT attachment_id, path, upload_id FROM attachments WHERE instance_id=? ORDER BY attachment_id`, out[i].InstanceID)
 		if err != nil {
 			return nil, err
 		}
 		for ar.Next() {
-			var id, path string
-			ar.Scan(&id, &path)
-			sum, size, err := fileSum(path)
+			var id, path, upID string
+			ar.Scan(&id, &path, &upID)
+			sum, size, err := s.attachmentSum(path, upID)
 			if err != nil {
 				sum = "unreadable: " + err.Error()
 			}
@@ -718,8 +722,10 @@ func (s *Server) Received() ([]api.Received, error) {
 	return out, nil
 }
 
-func fileSum(path string) (string, int64, error) {
-	f, err := os.Open(path)
+// attachmentSum is the sha256 and length of an upload's plaintext, read
+// through its seal.
+func (s *Server) attachmentSum(path, uploadID string) (string, int64, error) {
+	f, err := s.openAttachment(path, uploadID)
 	if err != nil {
 		return "", 0, err
 	}

@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/tus/tusd/v2/pkg/filestore"
 	tushandler "github.com/tus/tusd/v2/pkg/handler"
 
 	kiosk "github.com/bianmin/kiosk"
@@ -33,7 +32,7 @@ var checksumAlgos = map[string]func() hash.Hash{"sha1": sha1.New, api.TusChecksu
 // termination only: the platform protocol needs neither concatenation nor
 // deferred lengths (every attachment's length is in its form), so they are
 // not advertised and tusd refuses their headers.
-func useStore(comp *tushandler.StoreComposer, store filestore.FileStore) {
+func useStore(comp *tushandler.StoreComposer, store sealedStore) {
 	comp.UseCore(store)
 	comp.UseTerminater(store)
 }
@@ -205,8 +204,9 @@ func (s *Server) preCreate(ev tushandler.HookEvent) (tushandler.HTTPResponse, tu
 func (s *Server) preFinish(ev tushandler.HookEvent) (tushandler.HTTPResponse, error) {
 	path := ev.Upload.Storage["Path"]
 	md := ev.Upload.MetaData
-	sum, size, err := fileSum(path)
+	sum, size, err := s.attachmentSum(path, ev.Upload.ID)
 	if err != nil {
+		s.log.Warn("upload unreadable", "instance", md[api.MetaInstanceID], "attachment", md[api.MetaAttachmentID], "err", err)
 		return tushandler.HTTPResponse{}, tusErr("ERR_STORE", "cannot read upload", http.StatusInternalServerError)
 	}
 	if sum != md[api.MetaSHA256] || size != ev.Upload.Size {
