@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -141,6 +142,14 @@ func (g *Guard) Attempt(ctx context.Context, role string, check func() (bool, er
 	return g.save(recs)
 }
 
+// Clear forgets every failure and lockout (kioskctl admin unlock, by a
+// technician with root on the terminal).
+func (g *Guard) Clear() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.save(map[string]Record{})
+}
+
 func (g *Guard) load() (map[string]Record, error) {
 	b, err := os.ReadFile(g.path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -170,7 +179,21 @@ func (g *Guard) save(recs map[string]Record) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileSync(g.path, b, 0o600)
+	if err := WriteFileSync(g.path, b, 0o600); err != nil {
+		return err
+	}
+	// Written by root (kioskctl admin unlock): hand the file to the owner
+	// of the data directory, the kiosk's service user, who must rewrite it.
+	if os.Geteuid() == 0 {
+		if st, err := os.Stat(filepath.Dir(g.path)); err == nil {
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok && sys.Uid != 0 {
+				if err := os.Chown(g.path, int(sys.Uid), int(sys.Gid)); err != nil {
+					return fmt.Errorf("lockout state: %w", err)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // WriteFileSync replaces path with b atomically and durably: a temporary

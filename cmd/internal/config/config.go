@@ -72,6 +72,10 @@ type Config struct {
 	UI       UI            `toml:"ui"`
 	Log      Log           `toml:"log"`
 	Metrics  Metrics       `toml:"metrics"`
+	// Admin is the technicians' admin mode; Staff the assisting agents
+	// (帮办代办). Their PINs are argon2id hashes (credentials.go).
+	Admin Admin         `toml:"admin"`
+	Staff []StaffMember `toml:"staff"`
 }
 
 // Platform is the provincial platform. An empty URL runs the emulator in
@@ -265,6 +269,7 @@ func (c *Config) Validate() error {
 	if c.Store.RetentionDays < 1 {
 		bad("store retention_days must be at least 1")
 	}
+	c.validateCredentials(bad)
 	return errors.Join(errs...)
 }
 
