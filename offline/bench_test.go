@@ -87,7 +87,7 @@ func benchEnqueue(b *testing.B, pages int) {
 		return time.Since(t0)
 	}
 	var ratios, enq, base []float64
-	rounds := max(b.N, 15)
+	rounds := max(b.N, 25)
 	for i := range rounds {
 		app, files := testApp(i, "11010519491231002X", pages, page, rng)
 		pj, _ := json.Marshal(app)

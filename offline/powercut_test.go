@@ -229,12 +229,12 @@ func verifySubmitted(t *testing.T, dir string, submitted map[string]bool) {
 
 // TestDurabilityOrder checks, from crashfs's journal of a child's run, the
 // order of the durability operations behind each acknowledged application:
-// every sealed file's data fsynced before its rename; the instance directory
-// fsynced into attachments/ after its mkdir; attachments/<instance> fsynced
-// after the last rename; all of that before the commit (the fsync of the
-// WAL); the commit before the acknowledgement. crashfs keeps directory
-// entries across cuts, so this is what fails when a directory fsync is
-// removed.
+// every sealed file created in attachments/<instance> has its data fsynced
+// after its last write; attachments/<instance> is fsynced after the last
+// of those fsyncs; attachments/ is fsynced after the mkdir of the instance
+// directory; all of that before the commit (the fsync of the WAL); the
+// commit before the acknowledgement. crashfs keeps directory entries across
+// cuts, so this is what fails when a directory fsync is removed.
 func TestDurabilityOrder(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a child process")
@@ -300,33 +300,34 @@ func checkOrder(j []crashfs.Op) []string {
 			prevAck = a
 			continue
 		}
-		var renames []int
+		var created []int
 		for i := prevAck; i < commit; i++ {
-			if j[i].Kind == "rename" && filepath.Dir(j[i].To) == dir {
-				renames = append(renames, i)
+			if j[i].Kind == "create" && filepath.Dir(j[i].Path) == dir {
+				created = append(created, i)
 			}
 		}
-		if len(renames) == 0 {
-			problems = append(problems, id+": no sealed attachment renamed into place before the commit")
+		if len(created) == 0 {
+			problems = append(problems, id+": no sealed attachment created before the commit")
 		}
-		for _, r := range renames {
-			tmp := j[r].From()
+		lastSync := -1
+		for _, c := range created {
+			file := j[c].Path
 			lastWrite := -1
-			for i := r - 1; i >= prevAck; i-- {
-				if j[i].Kind == "write" && j[i].Path == tmp {
+			for i := commit - 1; i > c; i-- {
+				if j[i].Kind == "write" && j[i].Path == file {
 					lastWrite = i
 					break
 				}
 			}
-			if lastWrite < 0 || find(lastWrite+1, r, is("fsync", tmp)) < 0 {
-				problems = append(problems, fmt.Sprintf("%s: %s renamed to %s without an fsync of its data after its last write", id, tmp, j[r].To))
+			fs := find(lastWrite+1, commit, is("fsync", file))
+			if lastWrite < 0 || fs < 0 {
+				problems = append(problems, fmt.Sprintf("%s: %s committed without an fsync of its data after its last write", id, file))
+				continue
 			}
+			lastSync = max(lastSync, fs)
 		}
-		if len(renames) > 0 {
-			last := slices.Max(renames)
-			if find(last+1, commit, is("fsyncdir", dir)) < 0 {
-				problems = append(problems, fmt.Sprintf("%s: %s not fsynced between the last rename and the commit", id, dir))
-			}
+		if len(created) > 0 && find(max(lastSync, slices.Max(created))+1, commit, is("fsyncdir", dir)) < 0 {
+			problems = append(problems, fmt.Sprintf("%s: %s not fsynced between its files and the commit", id, dir))
 		}
 		if mk := find(prevAck, commit, is("mkdir", dir)); mk >= 0 && find(mk+1, commit, is("fsyncdir", "attachments")) < 0 {
 			problems = append(problems, fmt.Sprintf("%s: attachments/ not fsynced between mkdir %s and the commit", id, dir))

@@ -35,12 +35,12 @@ var mutants = []mutant{
 	{
 		Name: "remove the attachment file fsync",
 		File: "offline/queue.go",
-		Old:  "\tif err := f.Sync(); err != nil {\n\t\tf.Close()\n\t\treturn err\n\t}\n",
-		New:  "",
+		Old:  "\terr := f.Sync()\n",
+		New:  "\tvar err error\n",
 		Pkg:  "./offline/", Test: "^TestPowerCut$",
 	},
 	{
-		Name: "remove the directory fsync after the renames",
+		Name: "remove the instance directory fsync after its files",
 		File: "offline/queue.go",
 		Old:  "\tif err := syncDir(dir); err != nil {\n\t\treturn fail(fmt.Errorf(\"sync attachments: %w\", err))\n\t}\n",
 		New:  "",
@@ -49,7 +49,7 @@ var mutants = []mutant{
 	{
 		Name: "remove the directory fsync after mkdir",
 		File: "offline/queue.go",
-		Old:  "\t\tif err := syncDir(s.attDir); err != nil {\n\t\t\treturn nil, diskErr(err)\n\t\t}\n",
+		Old:  "\t\tif err := syncDir(s.attDir); err != nil {\n\t\t\treturn fail(fmt.Errorf(\"sync attachments/: %w\", err))\n\t\t}\n",
 		New:  "",
 		Pkg:  "./offline/", Test: "^TestDurabilityOrder$",
 	},
