@@ -158,7 +158,9 @@ func checkEdited(b []byte) error {
 		return fmt.Errorf("unknown keys: %v", un)
 	}
 	var errs []error
-	c.validateCredentials(func(f string, a ...any) { errs = append(errs, fmt.Errorf("%w: "+f, append([]any{ErrInvalid}, a...)...)) })
+	c.validateCredentials(func(f string, a ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+f, append([]any{ErrInvalid}, a...)...))
+	})
 	return errors.Join(errs...)
 }
 
