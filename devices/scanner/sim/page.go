@@ -5,21 +5,21 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"os"
 	"sync"
 
 	"golang.org/x/image/draw"
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/f64"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/bianmin/kiosk/assets"
 )
 
-// FontPath is the CJK font used to draw sample pages when present; otherwise
-// the ASCII basicfont is used (the text then is pinyin-free ASCII).
-var FontPath = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-
+// The sample page is drawn with the kiosk's bundled font (assets), so a page
+// is the same on every machine, with or without system fonts; the subset
+// holds every character of this file's literals (assets' font test checks
+// the Go literals under devices/).
 var (
 	fontOnce sync.Once
 	cjkFont  *opentype.Font
@@ -27,25 +27,11 @@ var (
 
 func loadFont() *opentype.Font {
 	fontOnce.Do(func() {
-		b, err := os.ReadFile(FontPath)
+		f, err := opentype.Parse(assets.FontTTF())
 		if err != nil {
-			return
+			panic("scanner sim: the bundled font does not parse: " + err.Error())
 		}
-		if c, err := opentype.ParseCollection(b); err == nil && c.NumFonts() > 0 {
-			if f, err := c.Font(0); err == nil {
-				cjkFont = f
-				return
-			}
-		}
-		if one, err := extractTTC(b, 0); err == nil {
-			if f, err := opentype.Parse(one); err == nil {
-				cjkFont = f
-				return
-			}
-		}
-		if f, err := opentype.Parse(b); err == nil {
-			cjkFont = f
-		}
+		cjkFont = f
 	})
 	return cjkFont
 }
@@ -79,6 +65,12 @@ const (
 	InkLevel        = 28
 )
 
+var tableHeads = []string{"序号", "材料名称", "份数", "备注"}
+
+func pageTitle(n int) string {
+	return fmt.Sprintf("便民服务事项申请表（第 %d 页）", max(n, 1))
+}
+
 var lines = []string{
 	"申请人已阅读并知悉本事项的办理条件、所需材料及办理时限。",
 	"本人承诺所提交的材料真实、有效，如有虚假愿承担相应责任。",
@@ -88,17 +80,6 @@ var lines = []string{
 	"委托他人代办的，应当提交授权委托书及受托人身份证明材料。",
 	"本表一式两份，申请人与受理机关各执一份，复印有效。",
 	"备注：请使用黑色签字笔填写，字迹清楚，不得涂改。",
-}
-
-var asciiLines = []string{
-	"The applicant has read the conditions, materials and time limits.",
-	"I promise that the materials submitted are true and valid.",
-	"Place: county government service centre, ground floor, window 3.",
-	"Materials: copy of ID card, copy of household register, form.",
-	"Completed within five working days after acceptance.",
-	"A representative must bring a signed letter of authorisation.",
-	"This form is made in duplicate; copies are valid.",
-	"Please write clearly in black ink, without corrections.",
 }
 
 // SamplePage draws a realistic scanned A4 page: off-white paper with a title,
@@ -119,21 +100,14 @@ func SamplePage(spec PageSpec) image.Image {
 
 	f := loadFont()
 	face := func(pt float64) font.Face {
-		if f == nil {
-			return basicfont.Face7x13
-		}
 		fc, err := opentype.NewFace(f, &opentype.FaceOptions{Size: pt, DPI: float64(dpi), Hinting: font.HintingNone})
 		if err != nil {
-			return basicfont.Face7x13
+			panic("scanner sim: font face: " + err.Error()) // only for a size or DPI of zero or below
 		}
 		return fc
 	}
 	text := lines
-	title := fmt.Sprintf("便民服务事项申请表（第 %d 页）", max(spec.Number, 1))
-	if f == nil {
-		text = asciiLines
-		title = fmt.Sprintf("APPLICATION FORM (PAGE %d)", max(spec.Number, 1))
-	}
+	title := pageTitle(spec.Number)
 	drawText := func(fc font.Face, x, y int, s string) {
 		d := font.Drawer{Dst: paper, Src: ink, Face: fc, Dot: fixed.P(x, y)}
 		d.DrawString(s)
@@ -167,10 +141,7 @@ func SamplePage(spec PageSpec) image.Image {
 		}
 		fillRect(paper, image.Rect(xx, top, xx+thick, top+rows*rowH+thick), ink)
 	}
-	heads := []string{"序号", "材料名称", "份数", "备注"}
-	if f == nil {
-		heads = []string{"No.", "Material", "Copies", "Note"}
-	}
+	heads := tableHeads
 	for r := 0; r < rows; r++ {
 		for c := 0; c < cols; c++ {
 			s := heads[c]
@@ -185,9 +156,6 @@ func SamplePage(spec PageSpec) image.Image {
 					s = fmt.Sprint(1 + r%2)
 				default:
 					s = "—"
-					if f == nil {
-						s = "-"
-					}
 				}
 			}
 			drawText(bf, left+c*colW+px(2), top+r*rowH+rowH*7/10, s)

@@ -91,12 +91,3 @@ func TestSamplePage(t *testing.T) {
 		t.Error("colour page is not RGBA")
 	}
 }
-
-func TestExtractTTC(t *testing.T) {
-	if loadFont() == nil {
-		t.Skip("no CJK font at " + FontPath)
-	}
-	if _, err := extractTTC([]byte("ttcf\x00\x01\x00\x00\x00\x00\x00\x05"), 0); err == nil {
-		t.Error("truncated collection accepted")
-	}
-}
