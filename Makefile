@@ -6,6 +6,9 @@ export LANG := zh_CN.UTF-8
 export CGO_ENABLED := 1
 BUILD := build
 DISPLAY_NUM ?= :99
+# Fyne with the idle loop (packaging/fyne/_overlay, docs/ARCHITECTURE.md
+# "Fyne's idle loop"): the go flag that selects it, prepared when used.
+FYNE_PATCH = $(shell packaging/scripts/fyne-overlay.sh $(BUILD)/fyne)
 
 .PHONY: all deps build run test test-short test-nofonts mustdie mutate vet bench fuzz soak screenshots e2e deb deb-test update-test clean
 
@@ -17,7 +20,7 @@ deps:
 
 build: deps
 	@mkdir -p $(BUILD)
-	$(GO) build -o $(BUILD)/ ./cmd/...
+	$(GO) build $(FYNE_PATCH) -o $(BUILD)/ ./cmd/...
 
 # Starts the kiosk with the embedded default configuration: simulated devices
 # and the platform emulator in-process. Without a display it starts Xvfb.

@@ -12,7 +12,8 @@ export BIN=$BUILDDIR/bin
 NFPM="go run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2"
 rm -rf "$BUILDDIR"
 mkdir -p "$BIN"
-go build -trimpath -ldflags "-s -w -X github.com/bianmin/kiosk/cmd/internal/terminal.Version=$VERSION" -o "$BIN/" ./cmd/kiosk ./cmd/kioskctl ./cmd/platformsim
+# Fyne with the idle loop (packaging/scripts/fyne-overlay.sh, docs/ARCHITECTURE.md).
+go build "$(packaging/scripts/fyne-overlay.sh build/fyne)" -trimpath -ldflags "-s -w -X github.com/bianmin/kiosk/cmd/internal/terminal.Version=$VERSION" -o "$BIN/" ./cmd/kiosk ./cmd/kioskctl ./cmd/platformsim
 gzip -9n < packaging/debian/changelog > "$BUILDDIR/changelog.gz"
 if ! "$BIN/kioskctl" completion bash > "$BUILDDIR/kioskctl.bash" 2>/dev/null; then
   echo "# kioskctl has no completion verb in this build" > "$BUILDDIR/kioskctl.bash"

@@ -14,7 +14,8 @@ out=build/e2e
 rm -rf "$out"
 mkdir -p "$out/bin"
 export LANG=zh_CN.UTF-8
-$GO build -o "$out/bin/" ./cmd/kiosk
+# The shipped build: Fyne with the idle loop (packaging/scripts/fyne-overlay.sh).
+$GO build "$(packaging/scripts/fyne-overlay.sh build/fyne)" -o "$out/bin/" ./cmd/kiosk
 export E2E_KIOSK="$PWD/$out/bin/kiosk" E2E_OUT="$PWD/$out"
 rc=0
 $GO test -tags e2e -count=1 -timeout 40m -v ./cmd/kiosk/e2e/ >"$out/e2e.log" 2>&1 || rc=$?
