@@ -107,23 +107,24 @@ func (w *pdfWriter) centered(s string, size float64) error {
 	return w.pdf.SetFont("cjk", "", bodySize)
 }
 
+// split breaks s into lines of at most width points in the current font,
+// with the kiosk's one line breaker (kiosk.BreakLines: no 、，。 at the
+// start of a line, numbers and codes kept whole). Existing newlines are
+// kept.
 func (w *pdfWriter) split(s string, width float64) ([]string, error) {
-	if s == "" {
-		return []string{""}, nil
-	}
-	var out []string
-	for _, para := range strings.Split(s, "\n") {
-		if para == "" {
-			out = append(out, "")
-			continue
-		}
-		lines, err := w.pdf.SplitText(para, width)
+	var merr error
+	lines := kiosk.BreakLines(s, func(line string) bool {
+		tw, err := w.pdf.MeasureTextWidth(line)
 		if err != nil {
-			return nil, err
+			merr = err
+			return true
 		}
-		out = append(out, lines...)
+		return tw <= width
+	})
+	if merr != nil {
+		return nil, fmt.Errorf("measure text: %w", merr)
 	}
-	return out, nil
+	return lines, nil
 }
 
 func (w *pdfWriter) render() error {
