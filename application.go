@@ -129,13 +129,18 @@ type Application struct {
 	BundleCode   string               `json:"bundle_code,omitempty"`
 	Station      Station              `json:"station"`
 	Applicant    Identity             `json:"applicant"`
-	Agent        string               `json:"agent,omitempty"` // 帮办代办 staff number
+	Agent        string               `json:"agent,omitempty"`      // 帮办代办 staff number, authenticated by PIN
+	AgentName    string               `json:"agent_name,omitempty"` // the agent's name as configured
 	Form         map[string]string    `json:"form"`
 	Materials    []MaterialSubmission `json:"materials"`
 	Attachments  []Attachment         `json:"attachments"`
 	CreatedAt    time.Time            `json:"created_at"`
 	State        State                `json:"state"`
 	Test         bool                 `json:"test,omitempty"` // synthetic data (kioskctl queue demo)
+	// TrackSecret is a random secret printed only in the receipt's QR
+	// code: a progress query by QR must carry it, so that acceptance
+	// numbers (which follow a sequence) cannot be enumerated.
+	TrackSecret string `json:"track_secret,omitempty"`
 }
 
 // ErrIncomplete is returned by Check when an application cannot be queued.
@@ -338,19 +343,44 @@ func ReceiptQR(queryBase, acceptanceNo, instanceID string) string {
 	return strings.TrimRight(queryBase, "?") + "?" + v.Encode()
 }
 
+// ReceiptQuery is what a receipt's QR code carries: the acceptance number,
+// the instance ID and the application's TrackSecret (k).
+type ReceiptQuery struct {
+	AcceptanceNo, InstanceID, Secret string
+}
+
+// TrackURL is the payload of a receipt's QR code with its secret.
+func TrackURL(queryBase string, q ReceiptQuery) string {
+	v := url.Values{}
+	v.Set("no", q.AcceptanceNo)
+	v.Set("id", q.InstanceID)
+	if q.Secret != "" {
+		v.Set("k", q.Secret)
+	}
+	return strings.TrimRight(queryBase, "?") + "?" + v.Encode()
+}
+
+// ParseReceiptQuery recognises a payload made by TrackURL or ReceiptQR:
+// any http(s) URL whose query carries both no and id (k may be missing:
+// the lookup then refuses an application that has a secret).
+func ParseReceiptQuery(payload string) (ReceiptQuery, bool) {
+	u, err := url.Parse(strings.TrimSpace(payload))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return ReceiptQuery{}, false
+	}
+	q := u.Query()
+	r := ReceiptQuery{AcceptanceNo: q.Get("no"), InstanceID: q.Get("id"), Secret: q.Get("k")}
+	if r.AcceptanceNo == "" || r.InstanceID == "" {
+		return ReceiptQuery{}, false
+	}
+	return r, true
+}
+
 // ParseReceiptQR recognises a payload made by ReceiptQR: any http(s) URL whose
 // query carries both no and id.
 func ParseReceiptQR(payload string) (acceptanceNo, instanceID string, ok bool) {
-	u, err := url.Parse(strings.TrimSpace(payload))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", "", false
-	}
-	q := u.Query()
-	no, id := q.Get("no"), q.Get("id")
-	if no == "" || id == "" {
-		return "", "", false
-	}
-	return no, id, true
+	q, ok := ParseReceiptQuery(payload)
+	return q.AcceptanceNo, q.InstanceID, ok
 }
 
 // ErrNoneDue is returned by a queue when no application is due for upload

@@ -1,6 +1,9 @@
 package kiosk
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // ReceiptKind says which slip is printed.
 type ReceiptKind string
@@ -44,6 +47,7 @@ type Receipt struct {
 	WaitingKnown  bool               `json:"waiting_known,omitempty"` // Waiting is the hall's real figure
 	Status        string             `json:"status,omitempty"`        // progress slip
 	Phone         string             `json:"phone,omitempty"`
+	Agent         string             `json:"agent,omitempty"` // 帮办代办: staff number and name
 }
 
 // AcceptanceReceipt builds the 受理回执 of a queued application.
@@ -61,8 +65,9 @@ func AcceptanceReceipt(a *Application, it *ServiceItem, queryBase string) Receip
 		Time:          a.CreatedAt,
 		PromisedDays:  it.PromisedLimitDays,
 		QueryHint:     "扫描二维码或在本机“进度查询”中放置身份证查询办理进度",
-		QRPayload:     ReceiptQR(queryBase, a.AcceptanceNo, a.InstanceID),
+		QRPayload:     TrackURL(queryBase, ReceiptQuery{AcceptanceNo: a.AcceptanceNo, InstanceID: a.InstanceID, Secret: a.TrackSecret}),
 		Phone:         a.Station.Phone,
+		Agent:         strings.TrimSpace(a.Agent + " " + a.AgentName),
 	}
 	for _, m := range a.Materials {
 		switch m.Mode {

@@ -153,6 +153,7 @@ func (l layout) acceptance(r kiosk.Receipt) {
 	l.field("事项编码", r.ItemCode)
 	l.field("申 请 人", r.ApplicantName)
 	l.field("证件号码", r.ApplicantID)
+	l.field("帮办人员", r.Agent)
 	l.field("受理时间", timeText(r.Time))
 	l.rule()
 	l.list("已收取材料：", r.Received)
