@@ -78,6 +78,9 @@ type Config struct {
 	ChunkSize             int64             // PATCH size (default 256 KiB)
 	RateLimitBits         int64             // bandwidth cap on request bodies in bit/s (0: none)
 	Transport             http.RoundTripper // optional (tests, in-process emulator); overrides TLS files
+	// Enrolling allows https without a client certificate: a terminal being
+	// provisioned has none yet, and only Enroll can succeed (enroll.go).
+	Enrolling bool
 }
 
 // Client talks to the platform. Safe for concurrent use.
@@ -136,7 +139,7 @@ func New(cfg Config) (*Client, error) {
 			}
 			tc.RootCAs = pool
 		}
-		if u.Scheme == "https" && len(tc.Certificates) == 0 {
+		if u.Scheme == "https" && len(tc.Certificates) == 0 && !cfg.Enrolling {
 			return nil, errors.New("client: https needs the terminal's client certificate (CertFile, KeyFile)")
 		}
 		rt = &http.Transport{

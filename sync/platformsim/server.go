@@ -65,6 +65,9 @@ type Server struct {
 	mu      sync.Mutex // serialises writes to db
 	aead    cipher.AEAD
 	macKey  []byte
+	// Enrollment (enroll.go); nil ca: not enabled.
+	ca            *CA
+	catalogKeyPEM []byte
 }
 
 const schema = `
@@ -172,6 +175,7 @@ func New(cfg Config) (*Server, error) {
 	proto.HandleFunc("GET "+api.PathStatus, s.getStatus)
 	proto.HandleFunc("POST "+api.PathRatings, s.postRating)
 	proto.HandleFunc("POST "+api.PathHeartbeat, s.postHeartbeat)
+	proto.HandleFunc("GET "+api.PathWhoami, s.whoami)
 	proto.Handle(api.PathUploads, http.StripPrefix(strings.TrimSuffix(api.PathUploads, "/"), checksummed(s.tus, cfg.MaxChunk)))
 	s.faults = newFaulty(terminalOnly(proto), cfg.Faults)
 	s.faults.lie = s.lyingReceipt
@@ -180,6 +184,7 @@ func New(cfg Config) (*Server, error) {
 	root.HandleFunc("GET "+api.PathInspectReceived, s.inspectReceived)
 	root.HandleFunc("POST "+api.PathInspectDecide, s.inspectDecide)
 	root.HandleFunc("POST "+api.PathInspectCatalog, s.inspectCatalog)
+	root.HandleFunc("POST "+api.PathEnroll, s.enroll) // before a terminal has a certificate (enroll.go)
 	root.Handle("/", s.faults)
 	s.handler = root
 	return s, nil

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/bianmin/kiosk/cmd/internal/config"
+	"github.com/bianmin/kiosk/devices/serialport"
 	"github.com/bianmin/kiosk/offline"
 	"github.com/bianmin/kiosk/sync/catalogsig"
 	"github.com/bianmin/kiosk/sync/client"
@@ -110,6 +111,10 @@ type Plan struct {
 	KeyFile           string
 	KeyFromCredential bool
 	SpoolDir          string
+	// LockDir holds the serial ports' lock files (devices/serialport): the
+	// kiosk holds a port's lock while it owns the device, so kioskctl
+	// (selftest, idcard read) is refused instead of sharing the line.
+	LockDir string
 }
 
 // SimDataDir is the simulation's state directory when the config has none.
@@ -121,7 +126,9 @@ func SimDataDir() string {
 	return filepath.Join(base, "bianmin-kiosk-sim")
 }
 
-// Resolve turns the configuration into a Plan. It checks nothing on disk.
+// Resolve turns the configuration into a Plan. It checks nothing on disk;
+// it points the serial port locks (devices/serialport) at the plan's LockDir,
+// so the kiosk and kioskctl with one configuration share them.
 func Resolve(cfg config.Config) (*Plan, error) {
 	p := &Plan{Config: cfg, DataDir: cfg.Store.DataDir}
 	if p.DataDir == "" {
@@ -148,6 +155,8 @@ func Resolve(cfg config.Config) (*Plan, error) {
 	if p.SpoolDir == "" {
 		p.SpoolDir = filepath.Join(p.DataDir, "spool")
 	}
+	p.LockDir = filepath.Join(p.DataDir, "locks")
+	serialport.SetLockDir(p.LockDir)
 	return p, nil
 }
 
