@@ -38,6 +38,33 @@ const (
 	ModeDiskLow       = "disk_low"
 )
 
+// Modes are all the degraded mode names, in a fixed order.
+var Modes = []string{ModeReaderMissing, ModePrinterOut, ModeDiskLow}
+
+// Modes lists the modes in force, in the order of Modes.
+func (d Degraded) Modes() []string {
+	var out []string
+	for _, m := range Modes {
+		if d.Has(m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Has reports whether mode m holds.
+func (d Degraded) Has(m string) bool {
+	switch m {
+	case ModeReaderMissing:
+		return d.ReaderMissing
+	case ModePrinterOut:
+		return d.PrinterOut
+	case ModeDiskLow:
+		return d.DiskLow
+	}
+	return false
+}
+
 // DegradedFrom reads the terminal's list of mode names.
 func DegradedFrom(modes []string) Degraded {
 	var d Degraded

@@ -33,6 +33,11 @@ type Sources struct {
 	Catalog func() *kiosk.Catalog
 	DataDir string // disk headroom is measured on its file system
 	Now     func() time.Time
+	// Degraded lists the degraded modes in force (reader_missing,
+	// printer_out, disk_low); DegradedModes names every mode, so that one
+	// not in force reads 0 rather than being absent.
+	Degraded      func() []string
+	DegradedModes []string
 }
 
 var (
@@ -50,6 +55,7 @@ var (
 	descDiskTotal  = prometheus.NewDesc("kiosk_disk_size_bytes", "Size of the store's file system.", nil, nil)
 	descCatVersion = prometheus.NewDesc("kiosk_catalog_version", "Version of the catalogue in use.", nil, nil)
 	descCatExpires = prometheus.NewDesc("kiosk_catalog_expiry_seconds", "Seconds until the catalogue in use expires (negative: expired).", nil, nil)
+	descDegraded   = prometheus.NewDesc("kiosk_degraded_mode", "1 while a degraded mode shown to residents is in force (disk_low: new applications refused, a technician must come).", []string{"mode"}, nil)
 	descScrapeErr  = prometheus.NewDesc("kiosk_metrics_source_errors", "Sources that could not be read at this scrape.", []string{"source"}, nil)
 )
 
@@ -69,7 +75,7 @@ func New(src Sources) *Collector {
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descQueue, descPending, descPendBytes, descOldest, descOnline, descSubmitted,
-		descFailed, descLastOK, descSkew, descDevice, descDiskFree, descDiskTotal, descCatVersion, descCatExpires, descScrapeErr} {
+		descFailed, descLastOK, descSkew, descDevice, descDiskFree, descDiskTotal, descCatVersion, descCatExpires, descDegraded, descScrapeErr} {
 		ch <- d
 	}
 }
@@ -121,6 +127,23 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		} else {
 			g(descDiskFree, float64(fs.Bavail)*float64(fs.Bsize))
 			g(descDiskTotal, float64(fs.Blocks)*float64(fs.Bsize))
+		}
+	}
+	if c.src.Degraded != nil {
+		on := map[string]bool{}
+		for _, m := range c.src.Degraded() {
+			on[m] = true
+		}
+		for _, m := range c.src.DegradedModes {
+			v := 0.0
+			if on[m] {
+				v = 1
+			}
+			g(descDegraded, v, m)
+			delete(on, m)
+		}
+		for m := range on { // a mode the list did not name
+			g(descDegraded, 1, m)
 		}
 	}
 	if c.src.Catalog != nil {

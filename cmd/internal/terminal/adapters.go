@@ -84,6 +84,17 @@ func (a *printAdapter) Print(ctx context.Context, r kiosk.Receipt) error {
 	return nil
 }
 
+// PrinterState is the printer service's last status (no printing), so
+// that the session refuses a reprint that could not print.
+func (a *printAdapter) PrinterState() kiosk.DeviceState {
+	if a.p == nil {
+		return kiosk.DeviceDisconnected
+	}
+	return a.p.State().State
+}
+
+var _ session.PrinterState = (*printAdapter)(nil)
+
 // scanAdapter scans one material, runs the image pipeline and makes one PDF.
 type scanAdapter struct {
 	s   scanner.Scanner

@@ -100,6 +100,11 @@ type Terminal struct {
 	online  atomic.Bool
 
 	scanState *atomic.Value // scanner.Status; nil without a scanner
+
+	diskLow atomic.Bool  // the disk counted as low (hysteresis)
+	freeFn  atomic.Value // func() (uint64, error): free bytes, replaced by tests
+	// platform is the client of the platform (or of the emulator).
+	platform *client.Client
 }
 
 // Start resolves the configuration (Resolve), checks the platform's files,
@@ -183,12 +188,16 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 	if q := cfg.Printer.CUPSQueue; q != "" {
 		forms = &formAdapter{c: &cups.Client{Queue: q, Font: assets.FontTTF()}, font: assets.FontTTF()}
 	}
-	t.Session = session.New(session.Config{
+	scfg := session.Config{
 		Station:     cfg.Station,
 		QueryBase:   cfg.Platform.QueryBase,
 		IdleTimeout: cfg.UI.IdleTimeout.Duration,
 		WarnFor:     cfg.UI.WarnFor.Duration,
-	}, session.Deps{
+	}
+	if opt.Fast {
+		scfg.DegradedSettle = 300 * time.Millisecond
+	}
+	t.Session = session.New(scfg, session.Deps{
 		Catalog: t.Catalog,
 		Store:   &storeAdapter{st: st, cat: func() *kiosk.Catalog { return t.Session.Catalog() }},
 		Printer: &printAdapter{p: t.Printer},
@@ -209,6 +218,11 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 	// The relay last: its heartbeat reads the device services.
 	t.sv.Go(ctx, "relay", t.Relay)
 	t.sv.Go(ctx, "session", supervise.Func(t.Session.Run))
+	every := time.Second
+	if opt.Fast {
+		every = 100 * time.Millisecond
+	}
+	t.sv.Go(ctx, "degraded", supervise.Func(func(ctx context.Context) error { return t.watchDegraded(ctx, every) }))
 	t.sv.Go(ctx, "retention", &offline.Retention{Store: st, Retention: time.Duration(cfg.Store.RetentionDays) * 24 * time.Hour})
 	if err := t.startMaintenance(ctx, cfg); err != nil {
 		return nil, err
@@ -216,6 +230,7 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 	if addr := cfg.Metrics.Listen; addr != "" {
 		ms, err := metrics.NewServer(addr, metrics.New(metrics.Sources{
 			Queue: st.Stats, Relay: t.Relay.Status, Devices: t.DeviceStates, Catalog: t.Session.Catalog, DataDir: dataDir,
+			Degraded: t.Degraded, DegradedModes: DegradedModes,
 		}), log)
 		if err != nil {
 			return nil, err
@@ -368,6 +383,7 @@ func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir
 		rcfg.BackoffBase, rcfg.BackoffCap, rcfg.PollEvery, rcfg.StatusEvery = 50*time.Millisecond, 500*time.Millisecond, 100*time.Millisecond, 200*time.Millisecond
 	}
 	t.Relay = relay.New(t.Store, cl, rcfg, t.log.With("part", "relay"))
+	t.platform = cl
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -65,8 +66,23 @@ func TestWalkingSkeleton(t *testing.T) {
 		t.Fatalf("identity read %q %q, placed %q %q", got.Name, got.IDNumber, card.Name, card.IDNumber)
 	}
 
-	// The first frequent item, handled with whatever each material allows.
-	item := s.Frequent()[0]
+	// The first frequent item a resident can finish here (a face check
+	// needs staff: session.NeedsPerson) with an attachment to upload (a
+	// signed commitment or a scan), handled with whatever each material
+	// allows.
+	var item *kiosk.ServiceItem
+	for _, it := range s.Frequent() {
+		attaches := slices.ContainsFunc(it.Materials, func(m kiosk.MaterialSpec) bool {
+			return m.Committable || (!m.FromCard && !m.Deferrable && m.ELicence == "")
+		})
+		if attaches && !slices.ContainsFunc(it.Materials, session.NeedsPerson) {
+			item = it
+			break
+		}
+	}
+	if item == nil {
+		t.Fatal("no frequent item without a face check")
+	}
 	if err := s.ChooseItem(item.Code); err != nil {
 		t.Fatal(err)
 	}
