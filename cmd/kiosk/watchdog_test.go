@@ -23,12 +23,7 @@ func TestWatchdogRestartsHungUI(t *testing.T) {
 		t.Skip("builds and runs the kiosk binary under Xvfb")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "kiosk")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=1")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildShipped(t) // with Fyne's idle loop, as shipped (idleloop_test.go)
 	display := startXvfb(t)
 
 	sock := filepath.Join(dir, "notify")
