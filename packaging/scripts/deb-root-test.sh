@@ -54,7 +54,8 @@ done
 for f in /lib/systemd/system/bianmin-kiosk.service /lib/systemd/system/bianmin-kiosk-keygen.service \
   /lib/udev/rules.d/60-bianmin-kiosk.rules /usr/lib/sysusers.d/bianmin-kiosk.conf \
   /usr/lib/tmpfiles.d/bianmin-kiosk.conf /usr/share/X11/xorg.conf.d/50-bianmin-kiosk.conf \
-  /usr/lib/sysctl.d/50-bianmin-kiosk.conf /etc/bianmin-kiosk/kiosk.toml /usr/share/doc/bianmin-kiosk/copyright; do
+  /usr/lib/sysctl.d/50-bianmin-kiosk.conf /usr/lib/systemd/system.conf.d/50-bianmin-kiosk-watchdog.conf \
+  /etc/bianmin-kiosk/kiosk.toml /usr/share/doc/bianmin-kiosk/copyright; do
   [ -f "$root$f" ] || fail "$f missing"
 done
 [ ! -e "$root/usr/bin/platformsim" ] || fail "the production package ships the platform emulator"
