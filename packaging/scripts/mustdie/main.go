@@ -75,6 +75,13 @@ var mutants = []mutant{
 		Pkg:  "./sync/relay/", Test: "^(TestFaultScenarios|TestCaptivePortalNeverSubmits)$",
 	},
 	{
+		Name: "emulator stores uploaded attachments plaintext (tusd's plain filestore)",
+		File: "sync/platformsim/server.go",
+		Old:  "\tuseStore(comp, sealedStore{fs: filestore.New(up), s: s})\n",
+		New:  "\tcomp.UseCore(filestore.New(up))\n\tcomp.UseTerminater(filestore.New(up))\n",
+		Pkg:  "./sync/platformsim/", Test: "^TestAttachmentsSealedAtRest$",
+	},
+	{
 		Name: "ignore the ID-card frame checksum",
 		File: "devices/idcard/frame.go",
 		Old:  "\t\tif xor(frame[5:len(frame)-1]) != frame[len(frame)-1] {\n",
