@@ -718,6 +718,7 @@ func BenchmarkCardPlacedToIdentity(b *testing.B) {
 		b.Fatal(err)
 	}
 	poll := config.Default().IDCard.PollInterval.Duration
+	floor := tickerFloor(poll, 3*time.Second) // before the reader and its simulator poll
 	s := idcard.NewService(idcard.SerialOpener(path, 115200), idcard.ServiceConfig{PollInterval: poll}, nil)
 	go s.Serve(ctx)
 	id, err := testcards.Get("resident")
@@ -770,4 +771,33 @@ func BenchmarkCardPlacedToIdentity(b *testing.B) {
 	b.ReportMetric(msOf(base), "ms/wire+SAM")
 	b.ReportMetric(msOf(poll), "ms-poll")
 	b.ReportMetric(float64(cpu)/float64(idleFor), "%cpu-polling")
+	b.ReportMetric(floor, "%cpu-ticker-floor")
+}
+
+// tickerFloor is the baseline of the polling CPU: the Go runtime's cost of
+// waking a process every poll interval and handing one value from one
+// goroutine to another (the least any poll can do), measured in this
+// process for d, in % of one core, before the reader's service starts.
+func tickerFloor(every, d time.Duration) float64 {
+	ch := make(chan int)
+	done := make(chan struct{})
+	go func() {
+		for range ch {
+		}
+		close(done)
+	}()
+	tk := time.NewTicker(every)
+	var ru0, ru1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	t0 := time.Now()
+	for time.Since(t0) < d {
+		<-tk.C
+		ch <- 1
+	}
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	el := time.Since(t0)
+	tk.Stop()
+	close(ch)
+	<-done
+	return float64(time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano())*100) / float64(el)
 }

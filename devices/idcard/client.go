@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -37,22 +38,44 @@ type Client struct {
 	// Stale counts replies dropped as late answers to earlier commands.
 	Stale int
 
-	wbroken error // a write that never completed
+	wbroken error          // a write that never completed
+	wd      writeDeadliner // nil: writes run in a goroutine of their own
 }
+
+// readDeadliner is a stream whose blocked Read can be made to return (a
+// serialport.Port, a net.Conn): Close then stops the reading goroutine at
+// once, so the stream needs no short read timeout that wakes it while the
+// line is idle.
+type readDeadliner interface{ SetReadDeadline(time.Time) error }
+
+// writeDeadliner is a stream whose Write honours a deadline: Do then
+// writes without a goroutine of its own.
+type writeDeadliner interface{ SetWriteDeadline(time.Time) error }
 
 // NewClient starts reading rw.
 func NewClient(rw io.ReadWriter) *Client {
 	cr := &chanReader{ch: make(chan chunk, 64), done: make(chan struct{}), exited: make(chan struct{})}
+	if d, ok := rw.(readDeadliner); ok {
+		d.SetReadDeadline(time.Time{}) // a Client before this one stopped its reader with a deadline
+		cr.stop = d
+	}
 	go func() {
 		defer close(cr.exited)
 		cr.pump(rw)
 	}()
-	return &Client{w: rw, rc: NewReceiver(cr), cr: cr}
+	c := &Client{w: rw, rc: NewReceiver(cr), cr: cr}
+	c.wd, _ = rw.(writeDeadliner)
+	return c
 }
 
 // Close stops the Client; it does not close the stream.
 func (c *Client) Close() error {
-	c.cr.once.Do(func() { close(c.cr.done) })
+	c.cr.once.Do(func() {
+		close(c.cr.done)
+		if c.cr.stop != nil {
+			c.cr.stop.SetReadDeadline(time.Now()) // wakes a Read blocked on an idle line
+		}
+	})
 	return nil
 }
 
@@ -85,6 +108,7 @@ type chanReader struct {
 	// stream is read by this Client.
 	exited chan struct{}
 	once   sync.Once
+	stop   readDeadliner // nil: the stream's Read returns by itself now and then
 	ctx    context.Context
 	rest   []byte
 	err    error // sticky stream error
@@ -179,23 +203,37 @@ func (c *Client) Do(ctx context.Context, cmd Command, data []byte) (Reply, error
 	if c.wbroken != nil {
 		return Reply{}, fmt.Errorf("%s: %w", cmd.Name, c.wbroken)
 	}
-	// The write runs aside so that a stream that never accepts it (a pty
-	// nobody reads, a pipe) cannot hold the caller past ctx. A write left
-	// hanging breaks the Client for good: the Service then reopens.
-	wdone := make(chan error, 1)
+	// A stream that never accepts the write (a pty nobody reads, a pipe)
+	// must not hold the caller past ctx: the write has ctx's deadline when
+	// the stream takes one, else it runs aside. A write left hanging
+	// breaks the Client for good: the Service then reopens.
 	frame := EncodeCommand(cmd, data)
-	go func() {
+	if c.wd != nil {
+		dl, _ := ctx.Deadline()
+		c.wd.SetWriteDeadline(dl)
 		_, err := c.w.Write(frame)
-		wdone <- err
-	}()
-	select {
-	case err := <-wdone:
 		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				c.wbroken = fmt.Errorf("%w: write did not complete", ErrClosed)
+				return Reply{}, fmt.Errorf("%s: write: %w: %w", cmd.Name, ErrTimeout, context.DeadlineExceeded)
+			}
 			return Reply{}, fmt.Errorf("%s: write: %w", cmd.Name, err)
 		}
-	case <-ctx.Done():
-		c.wbroken = fmt.Errorf("%w: write did not complete", ErrClosed)
-		return Reply{}, fmt.Errorf("%s: write: %w: %w", cmd.Name, ErrTimeout, ctx.Err())
+	} else {
+		wdone := make(chan error, 1)
+		go func() {
+			_, err := c.w.Write(frame)
+			wdone <- err
+		}()
+		select {
+		case err := <-wdone:
+			if err != nil {
+				return Reply{}, fmt.Errorf("%s: write: %w", cmd.Name, err)
+			}
+		case <-ctx.Done():
+			c.wbroken = fmt.Errorf("%w: write did not complete", ErrClosed)
+			return Reply{}, fmt.Errorf("%s: write: %w: %w", cmd.Name, ErrTimeout, ctx.Err())
+		}
 	}
 	c.cr.ctx = ctx
 	defer func() { c.cr.ctx = nil }()

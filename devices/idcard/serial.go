@@ -12,10 +12,6 @@ import (
 	"github.com/bianmin/kiosk/devices/serialport"
 )
 
-// serialReadTimeout is the port's read timeout: short, so that the Client's
-// reading goroutine notices Close promptly.
-const serialReadTimeout = 100 * time.Millisecond
-
 // ErrNotAReader is returned when nothing on a port answers SAM status.
 var ErrNotAReader = errors.New("no GA 467 reader answers")
 
@@ -23,8 +19,10 @@ var ErrNotAReader = errors.New("no GA 467 reader answers")
 // port or of the simulator's pty, asks the SAM its status before the port is
 // handed out. Baud 0 tries the rates of Bauds.
 func SerialConfig(path string, baud int) serialport.Config {
-	return serialport.Config{Path: path, Baud: baud, Bauds: Bauds, Probe: ProbeSAM, NoAnswer: ErrNotAReader,
-		ReadTimeout: serialReadTimeout}
+	// No read timeout: the Client's reading goroutine sleeps in the
+	// runtime's poller while the line is idle, and Client.Close wakes it
+	// with a read deadline.
+	return serialport.Config{Path: path, Baud: baud, Bauds: Bauds, Probe: ProbeSAM, NoAnswer: ErrNotAReader}
 }
 
 // SerialOpener opens path at baud for the Service through serialport's one

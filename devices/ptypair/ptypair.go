@@ -30,7 +30,41 @@ func Open() (*Pair, error) {
 		s.Close()
 		return nil, fmt.Errorf("ptypair: raw mode: %w", err)
 	}
-	return &Pair{Master: m, slave: s, Path: s.Name()}, nil
+	pm, err := pollable(m)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("ptypair: %w", err)
+	}
+	return &Pair{Master: pm, slave: s, Path: s.Name()}, nil
+}
+
+// pollable returns f as a non-blocking file that waits in the Go runtime's
+// poller (pty.Open hands out a blocking master: a simulator's reader would
+// hold a thread in read(2) and keep the runtime's monitor spinning). f is
+// closed.
+func pollable(f *os.File) (*os.File, error) {
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	nfd := -1
+	var derr error
+	if err := rc.Control(func(fd uintptr) {
+		if nfd, derr = unix.Dup(int(fd)); derr == nil {
+			derr = unix.SetNonblock(nfd, true)
+		}
+	}); err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		if nfd >= 0 {
+			unix.Close(nfd)
+		}
+		return nil, derr
+	}
+	unix.CloseOnExec(nfd)
+	return os.NewFile(uintptr(nfd), f.Name()), nil
 }
 
 func makeRaw(fd int) error {

@@ -11,11 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/tarm/serial"
+	"golang.org/x/sys/unix"
 )
 
 // DefaultBaud is the rate of a Config with neither Baud nor Bauds.
@@ -45,8 +46,12 @@ type Config struct {
 	ProbeTimeout time.Duration // per rate tried; default 500 ms
 	// NoAnswer, when set, is wrapped around ErrNoAnswer: the device
 	// family's own sentinel (idcard.ErrNotAReader, printer.ErrDisconnected).
-	NoAnswer    error
-	ReadTimeout time.Duration // 0 blocks; tarm/serial's granularity is 0.1 s
+	NoAnswer error
+	// ReadTimeout bounds each Read, which then returns (0, nil): 0 blocks
+	// until data arrives, the port is closed or a deadline set with
+	// SetReadDeadline passes (the device's reader goroutine then sleeps
+	// in the runtime's poller, costing nothing while the line is idle).
+	ReadTimeout time.Duration
 }
 
 func (c Config) rates() []int {
@@ -59,28 +64,76 @@ func (c Config) rates() []int {
 	return []int{DefaultBaud}
 }
 
-// Port is an open serial port. A Read that hits ReadTimeout returns (0, nil)
-// rather than tarm/serial's (0, io.EOF), so that an idle line is never taken for
-// a disconnect; a real disconnect surfaces as an error from Read or Write.
+// Port is an open serial port. Its descriptor is non-blocking and waits in
+// the Go runtime's poller, so a reader blocked on an idle line costs no
+// thread, no system call and no wake-up; ReadTimeout and SetReadDeadline
+// bound a Read, which then returns (0, nil) rather than an error, so that
+// an idle line is never taken for a disconnect. End of file (a hang-up) and
+// every other failure surface as errors from Read or Write.
 type Port struct {
-	p    *serial.Port
-	baud int
+	f       *os.File
+	baud    int
+	timeout time.Duration
+	lock    *portLock // held from Open to Close (lock.go)
+	once    sync.Once
 }
 
-// openAt is the only call of the serial library in the kiosk.
+// rates maps a line speed to its termios constant.
+var rates = map[int]uint32{
+	1200: unix.B1200, 2400: unix.B2400, 4800: unix.B4800, 9600: unix.B9600, 19200: unix.B19200,
+	38400: unix.B38400, 57600: unix.B57600, 115200: unix.B115200, 230400: unix.B230400,
+	460800: unix.B460800, 921600: unix.B921600,
+}
+
+// openAt opens the port and sets it raw, 8N1, at baud (receiver on, modem
+// lines ignored), without switching its descriptor to blocking mode.
 func openAt(c Config, baud int) (*Port, error) {
-	p, err := serial.OpenPort(&serial.Config{Name: c.Path, Baud: baud, ReadTimeout: c.ReadTimeout})
+	rate, ok := rates[baud]
+	if !ok {
+		return nil, fmt.Errorf("serialport: open %s: unsupported rate %d", c.Path, baud)
+	}
+	f, err := os.OpenFile(c.Path, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("serialport: open %s: %w", c.Path, err)
 	}
-	return &Port{p: p, baud: baud}, nil
+	t := unix.Termios{Iflag: unix.IGNPAR, Cflag: unix.CREAD | unix.CLOCAL | unix.CS8 | rate, Ispeed: rate, Ospeed: rate}
+	t.Cc[unix.VMIN] = 1
+	err = control(f, func(fd int) error { return unix.IoctlSetTermios(fd, unix.TCSETS, &t) })
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("serialport: open %s: set line: %w", c.Path, err)
+	}
+	return &Port{f: f, baud: baud, timeout: c.ReadTimeout}, nil
+}
+
+// control runs fn on f's descriptor (f.Fd would switch it to blocking).
+func control(f *os.File, fn func(fd int) error) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = fn(int(fd)) }); err != nil {
+		return err
+	}
+	return ferr
 }
 
 // Open opens the port described by c. With a Probe it tries each rate of
 // c (see Config.Baud) and returns the port at the first rate where the
 // device answers, or an error matching ErrNoAnswer. A port that cannot be
-// opened at all fails at once.
-func Open(ctx context.Context, c Config) (*Port, error) {
+// opened at all fails at once, and a port another open holds (the running
+// kiosk) fails with ErrBusy before the device is touched.
+func Open(ctx context.Context, c Config) (_ *Port, err error) {
+	lk, err := lockPort(c.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			lk.release()
+		}
+	}()
 	var errs []error
 	for _, b := range c.rates() {
 		if err := ctx.Err(); err != nil {
@@ -91,6 +144,7 @@ func Open(ctx context.Context, c Config) (*Port, error) {
 			return nil, err
 		}
 		if c.Probe == nil {
+			p.lock = lk
 			return p, nil
 		}
 		d := c.ProbeTimeout
@@ -101,12 +155,13 @@ func Open(ctx context.Context, c Config) (*Port, error) {
 		err = c.Probe(pctx, p)
 		cancel()
 		if err == nil {
+			p.lock = lk
 			return p, nil
 		}
 		p.Close()
 		errs = append(errs, fmt.Errorf("%d baud: %w", b, err))
 	}
-	err := fmt.Errorf("serialport: %s: %w (%w)", c.Path, ErrNoAnswer, errors.Join(errs...))
+	err = fmt.Errorf("serialport: %s: %w (%w)", c.Path, ErrNoAnswer, errors.Join(errs...))
 	if c.NoAnswer != nil {
 		err = fmt.Errorf("%w: %w", c.NoAnswer, err)
 	}
@@ -142,18 +197,35 @@ func (p *Port) Baud() int { return p.baud }
 
 // Read implements io.Reader; see Port for the timeout rule.
 func (p *Port) Read(b []byte) (int, error) {
-	n, err := p.p.Read(b)
-	if n == 0 && errors.Is(err, io.EOF) {
-		return 0, nil
+	if p.timeout > 0 {
+		p.f.SetReadDeadline(time.Now().Add(p.timeout))
+	}
+	n, err := p.f.Read(b)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return n, nil
 	}
 	return n, err
 }
 
+// SetReadDeadline makes a blocked or later Read return (0, nil) at t; the
+// zero time removes the deadline. A device client uses it to stop its
+// reading goroutine before another takes the line over.
+func (p *Port) SetReadDeadline(t time.Time) error { return p.f.SetReadDeadline(t) }
+
+// SetWriteDeadline bounds Write: past t it fails with os.ErrDeadlineExceeded.
+func (p *Port) SetWriteDeadline(t time.Time) error { return p.f.SetWriteDeadline(t) }
+
 // Write implements io.Writer.
-func (p *Port) Write(b []byte) (int, error) { return p.p.Write(b) }
+func (p *Port) Write(b []byte) (int, error) { return p.f.Write(b) }
 
 // Flush discards data received but not read and data written but not sent.
-func (p *Port) Flush() error { return p.p.Flush() }
+func (p *Port) Flush() error {
+	return control(p.f, func(fd int) error { return unix.IoctlSetInt(fd, unix.TCFLSH, unix.TCIOFLUSH) })
+}
 
-// Close closes the port.
-func (p *Port) Close() error { return p.p.Close() }
+// Close closes the port and releases its lock.
+func (p *Port) Close() error {
+	err := p.f.Close()
+	p.once.Do(func() { p.lock.release() })
+	return err
+}
