@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -118,13 +119,29 @@ func startXvfb(t *testing.T) string {
 	for n := 190; n < 200; n++ {
 		display := fmt.Sprintf(":%d", n)
 		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
+			// In use, unless left by a server that was killed.
+			b, _ := os.ReadFile(fmt.Sprintf("/tmp/.X%d-lock", n))
+			if pid, _ := strconv.Atoi(strings.TrimSpace(string(b))); pid <= 0 || syscall.Kill(pid, 0) == nil {
+				continue
+			}
+			os.Remove(fmt.Sprintf("/tmp/.X%d-lock", n))
+			os.Remove(fmt.Sprintf("/tmp/.X11-unix/X%d", n))
 		}
 		x := exec.Command("Xvfb", display, "-screen", "0", "1080x1920x24", "-nolisten", "tcp")
 		if err := x.Start(); err != nil {
 			t.Fatalf("Xvfb (installed by make deps): %v", err)
 		}
-		t.Cleanup(func() { x.Process.Kill(); x.Wait() })
+		t.Cleanup(func() { // SIGTERM: Xvfb removes its lock and socket
+			x.Process.Signal(syscall.SIGTERM)
+			done := make(chan struct{})
+			go func() { x.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				x.Process.Kill()
+				<-done
+			}
+		})
 		sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
 		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 			if _, err := os.Stat(sock); err == nil {
