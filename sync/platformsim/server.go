@@ -65,6 +65,8 @@ type Server struct {
 	mu      sync.Mutex // serialises writes to db
 	aead    cipher.AEAD
 	macKey  []byte
+
+	helpAutoAck string // help.go: who acknowledges new help calls at once ("" nobody)
 	// Enrollment (enroll.go); nil ca: not enabled.
 	ca            *CA
 	catalogKeyPEM []byte
@@ -117,7 +119,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("platformsim: open db: %w", err)
 	}
-	if _, err := db.Exec(schema); err != nil {
+	if _, err := db.Exec(schema + ";" + helpSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("platformsim: schema: %w", err)
 	}
@@ -176,6 +178,8 @@ func New(cfg Config) (*Server, error) {
 	proto.HandleFunc("POST "+api.PathRatings, s.postRating)
 	proto.HandleFunc("POST "+api.PathHeartbeat, s.postHeartbeat)
 	proto.HandleFunc("GET "+api.PathWhoami, s.whoami)
+	proto.HandleFunc("POST "+api.PathHelp, s.postHelp)       // help.go
+	proto.HandleFunc("GET "+api.PathHelp+"/{id}", s.getHelp) // help.go
 	proto.Handle(api.PathUploads, http.StripPrefix(strings.TrimSuffix(api.PathUploads, "/"), checksummed(s.tus, cfg.MaxChunk)))
 	s.faults = newFaulty(terminalOnly(proto), cfg.Faults)
 	s.faults.lie = s.lyingReceipt
@@ -184,6 +188,8 @@ func New(cfg Config) (*Server, error) {
 	root.HandleFunc("GET "+api.PathInspectReceived, s.inspectReceived)
 	root.HandleFunc("POST "+api.PathInspectDecide, s.inspectDecide)
 	root.HandleFunc("POST "+api.PathInspectCatalog, s.inspectCatalog)
+	root.HandleFunc("GET "+api.PathInspectHelp, s.inspectHelp)
+	root.HandleFunc("POST "+api.PathInspectHelp+"/{id}/ack", s.inspectAckHelp)
 	root.HandleFunc("POST "+api.PathEnroll, s.enroll) // before a terminal has a certificate (enroll.go)
 	root.Handle("/", s.faults)
 	s.handler = root

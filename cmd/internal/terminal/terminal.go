@@ -207,6 +207,7 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 		Logger:  log,
 		Prompt:  opt.Prompt,
 		Tickets: &ticketCounter{st: st},
+		Help:    t.helpdesk(cfg, opt.Fast),
 	})
 	t.Session.SetElder(cfg.UI.Elder)
 	if err := t.startReader(ctx, cfg, opt); err != nil {
@@ -339,6 +340,9 @@ func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir
 			return diskFailure("platform emulator", filepath.Join(dataDir, "platformsim"), err)
 		}
 		t.closers = append(t.closers, sim.Close)
+		// The emulated service desk takes every help call at once, so that
+		// make run shows the whole flow; tests switch it off to hold a call.
+		sim.SetHelpAutoAck("模拟服务台")
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
@@ -385,6 +389,19 @@ func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir
 	t.Relay = relay.New(t.Store, cl, rcfg, t.log.With("part", "relay"))
 	t.platform = cl
 	return nil
+}
+
+// helpdesk is the session's Helpdesk: the platform's service desk through
+// the platform client (the emulator's in simulation).
+func (t *Terminal) helpdesk(cfg config.Config, fast bool) session.Helpdesk {
+	if t.platform == nil {
+		return nil
+	}
+	h := &helpdesk{cl: t.platform, terminal: cfg.Station.Code + "-" + cfg.Station.Terminal, poll: 2 * time.Second, raiseFor: 20 * time.Second}
+	if fast {
+		h.poll = 50 * time.Millisecond
+	}
+	return h
 }
 
 // Version is the kiosk's version, set at link time.
