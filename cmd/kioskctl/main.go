@@ -102,28 +102,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	if len(args) < 2 || args[1] == "-h" || args[1] == "--help" || args[1] == "help" {
-		familyUsage(stderr, args[0])
-		if len(args) < 2 {
+	// A one-word command (kioskctl selftest, provision) is a family with
+	// the one verb "".
+	cmd, single := fam[""]
+	name, rest := args[0], args[1:]
+	if !single {
+		if len(args) < 2 || args[1] == "-h" || args[1] == "--help" || args[1] == "help" {
+			familyUsage(stderr, args[0])
+			if len(args) < 2 {
+				return 2
+			}
+			return 0
+		}
+		var ok bool
+		if cmd, ok = fam[args[1]]; !ok {
+			fmt.Fprintf(stderr, "kioskctl: unknown command %q %q\n", args[0], args[1])
+			familyUsage(stderr, args[0])
 			return 2
 		}
-		return 0
+		name, rest = args[0]+" "+args[1], args[2:]
 	}
-	cmd, ok := fam[args[1]]
-	if !ok {
-		fmt.Fprintf(stderr, "kioskctl: unknown command %q %q\n", args[0], args[1])
-		familyUsage(stderr, args[0])
-		return 2
-	}
-	verbArgs, err := normalize(cmd, args[0]+" "+args[1], globals, args[2:])
+	verbArgs, err := normalize(cmd, name, globals, rest)
 	if err != nil {
-		fmt.Fprintf(stderr, "kioskctl %s %s: %v\n", args[0], args[1], err)
+		fmt.Fprintf(stderr, "kioskctl %s: %v\n", name, err)
 		return 2
 	}
+	useTerminalLocks(verbArgs) // selftest.go: the ports the running kiosk holds are refused
 	if err := cmd.run(ctx, verbArgs, stdout, stderr); errors.Is(err, flag.ErrHelp) {
 		return 0 // -h: the flag set printed the usage
 	} else if err != nil {
-		fmt.Fprintf(stderr, "kioskctl %s %s: %v\n", args[0], args[1], err)
+		fmt.Fprintf(stderr, "kioskctl %s: %v\n", name, err)
 		var e *exitError
 		if errors.As(err, &e) {
 			return e.code
@@ -176,7 +184,11 @@ func verbLines(w io.Writer, f string) {
 
 // familyUsage prints one family's verbs and each verb's flags.
 func familyUsage(w io.Writer, f string) {
-	fmt.Fprintf(w, "usage: kioskctl %s VERB [flags] [args]\n", f)
+	if _, single := families[f][""]; single {
+		fmt.Fprintf(w, "usage: kioskctl %s [flags]\n", f)
+	} else {
+		fmt.Fprintf(w, "usage: kioskctl %s VERB [flags] [args]\n", f)
+	}
 	verbLines(w, f)
 	var verbs []string
 	for v := range families[f] {
@@ -184,7 +196,7 @@ func familyUsage(w io.Writer, f string) {
 	}
 	sort.Strings(verbs)
 	for _, v := range verbs {
-		fmt.Fprintf(w, "\nkioskctl %s %s:\n", f, v)
+		fmt.Fprintf(w, "\nkioskctl %s:\n", strings.TrimSpace(f+" "+v))
 		var b strings.Builder
 		families[f][v].run(context.Background(), []string{"-h"}, io.Discard, &b)
 		for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
