@@ -24,6 +24,10 @@ cd "$root"
 want=v2.7.2
 ver=$(GOFLAGS= go list -m -f '{{.Version}}' fyne.io/fyne/v2)
 src=$(GOFLAGS= go list -m -f '{{.Dir}}' fyne.io/fyne/v2)
+if [ -z "$src" ]; then # a fresh machine: not in the module cache yet
+  GOFLAGS= go mod download fyne.io/fyne/v2
+  src=$(GOFLAGS= go list -m -f '{{.Dir}}' fyne.io/fyne/v2)
+fi
 if [ "$ver" != "$want" ] || [ -z "$src" ]; then
   echo "fyne-overlay: the patch is for fyne.io/fyne/v2 $want, go.mod has $ver: re-apply packaging/fyne/_overlay to the new upstream files and update the checksums here" >&2
   exit 1
