@@ -53,7 +53,6 @@ const (
 	LabelSpace     = "空格"
 	LabelUndo      = "撤销"
 	LabelRewrite   = "重写"
-	LabelMoreTime  = "延长时间"
 )
 
 // key is a button that is never smaller than its minimum size.

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -414,102 +413,4 @@ func TestSignaturePadGolden(t *testing.T) {
 	drawStroke(s.Area(), line(20, 100, 120, 40)...)
 	drawStroke(s.Area(), line(120, 40, 200, 110)...)
 	assertGolden(t, "signature_pad.png", w)
-}
-
-func TestPager(t *testing.T) {
-	newKioskApp(t)
-	items := []string{"a", "b", "c", "d", "e", "f", "g"}
-	var pages []int
-	p := NewPager(items, 3, func(s string) fyne.CanvasObject { return widget.NewLabel(s) })
-	p.OnPageChanged = func(n int) { pages = append(pages, n) }
-	w := test.NewTempWindow(t, p)
-	w.Resize(fyne.NewSize(400, 400))
-	steps := []struct {
-		tap     *widget.Button
-		visible []string
-		label   string
-	}{
-		{nil, []string{"a", "b", "c"}, "第 1/3 页"},
-		{p.NextButton(), []string{"d", "e", "f"}, "第 2/3 页"},
-		{p.NextButton(), []string{"g"}, "第 3/3 页"},
-		{p.NextButton(), []string{"g"}, "第 3/3 页"}, // disabled at the end
-		{p.PrevButton(), []string{"d", "e", "f"}, "第 2/3 页"},
-	}
-	for i, st := range steps {
-		if st.tap != nil {
-			test.Tap(st.tap)
-		}
-		if !slices.Equal(p.VisibleItems(), st.visible) || p.Label() != st.label {
-			t.Errorf("step %d: %v %q, want %v %q", i, p.VisibleItems(), p.Label(), st.visible, st.label)
-		}
-	}
-	if !slices.Equal(pages, []int{1, 2, 1}) {
-		t.Errorf("OnPageChanged %v", pages)
-	}
-	p.SetItems(nil)
-	if p.Label() != "第 1/1 页" || !p.NextButton().Disabled() || !p.PrevButton().Disabled() {
-		t.Errorf("empty pager: %q", p.Label())
-	}
-}
-
-func TestPagerGolden(t *testing.T) {
-	newKioskApp(t)
-	p := NewPager([]string{"1", "2", "3", "4", "5"}, 2, func(s string) fyne.CanvasObject { return widget.NewLabel("item " + s) })
-	w := test.NewTempWindow(t, p)
-	w.Resize(fyne.NewSize(400, 300))
-	test.Tap(p.NextButton())
-	assertGolden(t, "pager.png", w)
-}
-
-func TestCountdown(t *testing.T) {
-	newKioskApp(t)
-	c := NewCountdown(3*time.Second, 30*time.Second)
-	expired := 0
-	c.OnExpired = func() { expired++ }
-	test.NewTempWindow(t, c)
-	if c.Text() != "还剩 3 秒" {
-		t.Errorf("text %q", c.Text())
-	}
-	c.Tick()
-	c.Tick()
-	test.Tap(c.MoreButton())
-	if c.Remaining() != 31*time.Second || c.Text() != "还剩 31 秒" {
-		t.Errorf("after more time: %v %q", c.Remaining(), c.Text())
-	}
-	for i := 0; i < 40; i++ {
-		c.Tick()
-	}
-	if expired != 1 || c.Remaining() != 0 || !c.MoreButton().Disabled() {
-		t.Errorf("expired %d times, remaining %v", expired, c.Remaining())
-	}
-	c.Reset(5 * time.Second)
-	if c.MoreButton().Disabled() || c.Text() != "还剩 5 秒" {
-		t.Errorf("reset: %q", c.Text())
-	}
-}
-
-func TestCountdownRun(t *testing.T) {
-	newKioskApp(t)
-	c := NewCountdown(2*time.Second, time.Second)
-	done := make(chan struct{})
-	c.OnExpired = func() { close(done) }
-	ticks := make(chan time.Time)
-	go c.Run(t.Context(), ticks)
-	ticks <- time.Time{}
-	ticks <- time.Time{}
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("countdown did not expire")
-	}
-	close(ticks)
-}
-
-func TestCountdownGolden(t *testing.T) {
-	newKioskApp(t)
-	c := NewCountdown(9*time.Second, 60*time.Second)
-	w := test.NewTempWindow(t, c)
-	w.Resize(fyne.NewSize(360, 100))
-	test.Tap(c.MoreButton())
-	assertGolden(t, "countdown.png", w)
 }
