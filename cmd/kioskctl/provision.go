@@ -235,6 +235,17 @@ func runProvision(ctx context.Context, f *provisionFlags, stderr io.Writer) (*pr
 	if err := f.check(); err != nil {
 		return rep, &exitError{2, err}
 	}
+	// The kiosk runs from another directory: every path it reads is absolute.
+	for _, p := range []*string{&f.config, &f.data, &f.key, &f.platformCA} {
+		if *p != "" {
+			abs, err := filepath.Abs(*p)
+			if err != nil {
+				return rep, &exitError{2, err}
+			}
+			*p = abs
+		}
+	}
+	rep.Config = f.config
 	identity := f.stationCode + "-" + f.terminalNo
 	rep.Terminal = identity
 	tf := filesFor(f)
@@ -313,10 +324,7 @@ func runProvision(ctx context.Context, f *provisionFlags, stderr io.Writer) (*pr
 	}
 	cfg.Mode = config.ModeProduction
 	cfg.Station.Code, cfg.Station.Name, cfg.Station.Terminal, cfg.Station.Division = f.stationCode, f.stationName, f.terminalNo, f.division
-	if f.address != "" {
-		cfg.Station.Address = f.address
-	}
-	cfg.Station.Phone = f.phone
+	cfg.Station.Address, cfg.Station.Phone = f.address, f.phone
 	cfg.Platform.URL, cfg.Platform.CertFile, cfg.Platform.KeyFile, cfg.Platform.CAFile, cfg.Platform.CatalogKeyFile = f.platform, tf.cert, tf.key, tf.ca, tf.catalog
 	if f.queryBase != "" {
 		cfg.Platform.QueryBase = f.queryBase

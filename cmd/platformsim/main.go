@@ -4,6 +4,8 @@
 //	platformsim --addr 127.0.0.1:8787 --data /tmp/plat --faults drop=0.2,5xx=0.1
 //	platformsim received --data /tmp/plat --json
 //	platformsim keygen --out catalog.key
+//	platformsim --addr 127.0.0.1:8443 --data /tmp/plat --enroll --catalog-pub catalog.key.pub
+//	platformsim enroll-code --data /tmp/plat --terminal 330106001-T01 --ttl 24h
 //	platformsim sign-catalog --key catalog.key --in catalog.json --out signed.json --version 7 --expires 720h
 package main
 
@@ -21,6 +23,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -53,8 +57,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return signCatalog(args[1:], stdout, stderr)
 		case "keygen":
 			return keygen(args[1:], stdout, stderr)
+		case "enroll-code":
+			return enrollCode(args[1:], stdout, stderr)
 		case "help", "-h", "--help":
-			fmt.Fprintln(stderr, "usage: platformsim [serve] --addr 127.0.0.1:PORT --data DIR [--faults SPEC] | received --data DIR [--json] | sign-catalog … | keygen --out FILE")
+			fmt.Fprintln(stderr, "usage: platformsim [serve] --addr 127.0.0.1:PORT --data DIR [--faults SPEC] | received --data DIR [--json] | sign-catalog … | keygen --out FILE | enroll-code --data DIR --terminal STATION-TERMINAL [--ttl 24h]")
 			return nil
 		}
 	}
@@ -72,6 +78,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	cert := fs.String("tls-cert", "", "server certificate (PEM); with --tls-key and --client-ca serves mutual TLS")
 	key := fs.String("tls-key", "", "server key (PEM)")
 	clientCA := fs.String("client-ca", "", "CA that signs terminal certificates (PEM)")
+	enroll := fs.Bool("enroll", false, "be a certificate authority (DATA/ca): serve mutual TLS with its certificates and enroll terminals (POST /v1/enroll with codes from enroll-code)")
+	hosts := fs.String("hosts", "", "with --enroll: extra names or addresses in the server certificate, comma-separated")
+	catalogPub := fs.String("catalog-pub", "", "with --enroll: the catalogue signing key's public half (keygen's FILE.pub), handed to enrolled terminals")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -90,7 +99,22 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}
 	var tc *tls.Config
-	if *cert != "" || *key != "" || *clientCA != "" {
+	var ca *platformsim.CA
+	if *enroll {
+		if *cert != "" || *key != "" || *clientCA != "" {
+			return errors.New("--enroll makes its own certificates; leave out --tls-cert, --tls-key and --client-ca")
+		}
+		if ca, err = platformsim.LoadOrCreateCA(filepath.Join(*data, "ca")); err != nil {
+			return err
+		}
+		var hs []string
+		if *hosts != "" {
+			hs = strings.Split(*hosts, ",")
+		}
+		if tc, err = ca.ServerTLS(hs...); err != nil {
+			return err
+		}
+	} else if *cert != "" || *key != "" || *clientCA != "" {
 		c, err := tls.LoadX509KeyPair(*cert, *key)
 		if err != nil {
 			return fmt.Errorf("tls: %w", err)
@@ -112,6 +136,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer srv.Close()
+	if ca != nil {
+		var pub []byte
+		if *catalogPub != "" {
+			if pub, err = os.ReadFile(*catalogPub); err != nil {
+				return fmt.Errorf("--catalog-pub: %w", err)
+			}
+		}
+		if err := srv.EnableEnrollment(ca, pub); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "platformsim: enrolling terminals; CA certificate %s (give it to kioskctl provision --platform-ca)\n", filepath.Join(*data, "ca", "ca.crt"))
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -161,6 +197,31 @@ func received(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%d\t%d\n", r.InstanceID, r.AcceptanceNo, r.State, r.Submitted, r.Puts, len(r.Attachments))
 	}
 	return tw.Flush()
+}
+
+func enrollCode(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("enroll-code", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "", "data directory of the emulator; required")
+	term := fs.String("terminal", "", "the terminal the code enrolls: station code + \"-\" + terminal number, e.g. 330106001-T01; required")
+	ttl := fs.Duration("ttl", 24*time.Hour, "how long the code is valid")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *data == "" || *term == "" {
+		return errors.New("--data and --terminal are required")
+	}
+	srv, err := platformsim.New(platformsim.Config{DataDir: *data})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	code, err := srv.NewEnrollmentCode(*term, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, code)
+	return nil
 }
 
 func keygen(args []string, stdout, stderr io.Writer) error {

@@ -105,10 +105,14 @@ func runOne(ctx context.Context, c Check) (r Result) {
 		return r
 	}
 	r.Reason = ReasonOf(c.Title, err)
+	msg := err.Error()
+	if f := (*Failure)(nil); errors.As(err, &f) && f.Err != nil {
+		msg = f.Err.Error() // the reason is not repeated in the detail
+	}
 	if r.Detail == "" {
-		r.Detail = err.Error()
+		r.Detail = msg
 	} else {
-		r.Detail += ": " + err.Error()
+		r.Detail += ": " + msg
 	}
 	return r
 }
