@@ -201,14 +201,19 @@ func drainAll(b *testing.B, r *Relay, ob *fakeOutbox) {
 }
 
 // delayLink is a TCP proxy on loopback for a village 4G link: each
-// direction limited to a rate and delayed by half the round trip. It
-// carries TLS untouched, so the bytes it counts include TLS's.
+// direction limited to a rate and delayed by half the round trip. The rate
+// is the link's, shared by every connection over it (one bucket per
+// direction), so connections in parallel share it as on a real link rather
+// than each getting its own. It carries TLS untouched, so the bytes it
+// counts include TLS's.
 type delayLink struct {
-	ln      net.Listener
-	target  string
-	bits    int64
-	oneWay  time.Duration
-	upBytes atomic.Int64
+	ln       net.Listener
+	target   string
+	bits     int64
+	oneWay   time.Duration
+	up, down *client.RateLimiter
+	upBytes  atomic.Int64
+	conns    atomic.Int64
 }
 
 func newDelayLink(tb testing.TB, target string, bits int64, rtt time.Duration) *delayLink {
@@ -216,7 +221,8 @@ func newDelayLink(tb testing.TB, target string, bits int64, rtt time.Duration) *
 	if err != nil {
 		tb.Fatal(err)
 	}
-	l := &delayLink{ln: ln, target: target, bits: bits, oneWay: rtt / 2}
+	l := &delayLink{ln: ln, target: target, bits: bits, oneWay: rtt / 2,
+		up: client.NewRateLimiter(bits), down: client.NewRateLimiter(bits)}
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -228,8 +234,9 @@ func newDelayLink(tb testing.TB, target string, bits int64, rtt time.Duration) *
 				c.Close()
 				continue
 			}
-			go l.pipe(c, s, &l.upBytes)
-			go l.pipe(s, c, nil)
+			l.conns.Add(1)
+			go l.pipe(c, s, l.up, &l.upBytes)
+			go l.pipe(s, c, l.down, nil)
 		}
 	}()
 	tb.Cleanup(func() { ln.Close() })
@@ -238,7 +245,7 @@ func newDelayLink(tb testing.TB, target string, bits int64, rtt time.Duration) *
 
 // pipe copies src to dst: every chunk leaves oneWay after it arrived, at
 // most at the link's rate.
-func (l *delayLink) pipe(src, dst net.Conn, count *atomic.Int64) {
+func (l *delayLink) pipe(src, dst net.Conn, lim *client.RateLimiter, count *atomic.Int64) {
 	type chunk struct {
 		b  []byte
 		at time.Time
@@ -257,7 +264,7 @@ func (l *delayLink) pipe(src, dst net.Conn, count *atomic.Int64) {
 			}
 		}
 	}()
-	w := client.LimitWriter(context.Background(), dst, client.NewRateLimiter(l.bits))
+	w := client.LimitWriter(context.Background(), dst, lim)
 	for c := range q {
 		time.Sleep(time.Until(c.at.Add(l.oneWay)))
 		n, err := w.Write(c.b)
@@ -360,6 +367,7 @@ func BenchmarkGoodput2Mbit(b *testing.B) {
 		srv.Close()
 		b.ReportMetric(float64(payload)*8/el.Seconds()/bits, "ratio")
 		b.ReportMetric(float64(link.upBytes.Load())/float64(payload), "wire/payload")
+		b.ReportMetric(float64(link.conns.Load()), "conns")
 	}
 }
 

@@ -33,6 +33,9 @@ type fakeOutbox struct {
 	// writeErr, when set, may fail MarkSubmitted and MarkFailed ("submitted",
 	// "failed") as a full disk would.
 	writeErr func(op, id string) error
+	// started lists the instances in the order MarkUploading was called
+	// (the order the relay took them up).
+	started []string
 }
 
 type fakeState struct {
@@ -184,6 +187,7 @@ func (f *fakeOutbox) MarkUploading(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	f.started = append(f.started, id)
 	if a.App.State == kiosk.StateUploading {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -227,10 +228,15 @@ func (r *Relay) clearProgress(id string, atts []kiosk.Attachment) {
 	r.mu.Unlock()
 }
 
-// DrainOnce sends every application due now, one after the other (the
-// outbox gives the smallest first, so forms go before large attachments).
-// Each failure is recorded with its next attempt time; DrainOnce returns the
-// failures joined, or nil when every due application was submitted.
+// DrainOnce sends every application due now (the outbox gives the smallest
+// first, so forms go before large attachments), with up to inFlight
+// applications on the way at once: while one upload streams, the next
+// application's creation and upload creation, and the previous one's
+// completion, wait out their round trips beside it instead of leaving the
+// link idle. Each application is sent by one goroutine only (the others
+// skip it). Each failure is recorded with its next attempt time; DrainOnce
+// returns the failures joined, or nil when every due application was
+// submitted.
 func (r *Relay) DrainOnce(ctx context.Context) error {
 	r.drain.Lock()
 	defer r.drain.Unlock()
@@ -243,35 +249,79 @@ func (r *Relay) DrainOnce(ctx context.Context) error {
 	// maxSkip failures the pass ends (the skip list stays small).
 	tried := r.held(r.cfg.Now())
 	sent := map[string]bool{}
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
+	type result struct {
+		id  string
+		err error
+	}
+	results := make(chan result, inFlight)
+	busy := map[string]bool{} // in flight
+	finish := func(res result) {
+		delete(busy, res.id)
+		if res.err != nil {
+			if ctx.Err() != nil {
+				return // shutting down: not the application's fault
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", res.id, res.err))
+			r.fail(ctx, res.id, res.err)
+			tried = append(tried, res.id)
+			return
 		}
-		a, err := r.out.NextDue(ctx, r.cfg.Now(), tried...)
+		sent[res.id] = true
+		r.mu.Lock()
+		delete(r.attempts, res.id)
+		r.st.Submitted++
+		r.mu.Unlock()
+	}
+	var loopErr error
+	for {
+		// Wait for one in flight when all slots are taken, or when its
+		// failure could end the pass (maxSkip counts failures).
+		if len(busy) >= inFlight || len(busy) > 0 && len(tried)+len(busy) >= maxSkip {
+			finish(<-results)
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			loopErr = err
+			break
+		}
+		skip := append(slices.Clone(tried), slices.Sorted(maps.Keys(busy))...)
+		a, err := r.out.NextDue(ctx, r.cfg.Now(), skip...)
 		if errors.Is(err, ErrNoneDue) {
+			if len(busy) > 0 { // one in flight may fail and free nothing, or finish: look again after
+				finish(<-results)
+				continue
+			}
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("relay: next due: %w", err)
+			loopErr = fmt.Errorf("relay: next due: %w", err)
+			break
 		}
-		if sent[a.InstanceID] || slices.Contains(tried, a.InstanceID) || len(tried) >= maxSkip {
+		if sent[a.InstanceID] || busy[a.InstanceID] || slices.Contains(tried, a.InstanceID) || len(tried) >= maxSkip {
+			if len(busy) > 0 {
+				finish(<-results)
+				continue
+			}
 			break // an outbox that ignores skip or did not move it on: do not spin
 		}
 		r.setConn(Syncing)
-		if err := r.send(ctx, a); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err() // shutting down: not the application's fault
-			}
-			errs = append(errs, fmt.Errorf("%s: %w", a.InstanceID, err))
-			r.fail(ctx, a.InstanceID, err)
-			tried = append(tried, a.InstanceID)
+		// Taken up here, in the order NextDue gave (smallest first); the
+		// requests then run beside the one already in flight.
+		if err := r.out.MarkUploading(ctx, a.InstanceID); err != nil {
+			finish(result{a.InstanceID, fmt.Errorf("mark uploading: %w", err)})
 			continue
 		}
-		sent[a.InstanceID] = true
-		r.mu.Lock()
-		delete(r.attempts, a.InstanceID)
-		r.st.Submitted++
-		r.mu.Unlock()
+		busy[a.InstanceID] = true
+		go func() { results <- result{a.InstanceID, r.send(ctx, a)} }()
+	}
+	for len(busy) > 0 {
+		finish(<-results)
+	}
+	if loopErr != nil {
+		return loopErr
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	r.mu.Lock()
 	if r.st.Conn == Syncing {
@@ -280,6 +330,10 @@ func (r *Relay) DrainOnce(ctx context.Context) error {
 	r.mu.Unlock()
 	return errors.Join(errs...)
 }
+
+// inFlight is how many applications DrainOnce has on the way at once: two
+// keep a link busy through the round trips of one application's requests.
+const inFlight = 2
 
 func (r *Relay) fail(ctx context.Context, id string, err error) {
 	r.mu.Lock()
@@ -347,11 +401,9 @@ func (r *Relay) held(now time.Time) []string {
 	return ids
 }
 
-// send does one application: form, attachments, completion.
+// send does one application, marked uploading: form, attachments,
+// completion.
 func (r *Relay) send(ctx context.Context, a *kiosk.Application) error {
-	if err := r.out.MarkUploading(ctx, a.InstanceID); err != nil {
-		return fmt.Errorf("mark uploading: %w", err)
-	}
 	_, err := r.p.PutApplication(ctx, a)
 	r.observe(err)
 	if err != nil {

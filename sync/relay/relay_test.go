@@ -8,6 +8,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -153,14 +154,10 @@ func TestDrainSubmitsEverything(t *testing.T) {
 	ob, _ := newFakeOutbox("")
 	want := fill(t, ob, 1, 6, 3, 1, 300<<10)
 	var mu sync.Mutex
-	var order []string
 	var chunks int
 	r := New(ob, s.cl, Config{OnProgress: func(p Progress) {
 		mu.Lock()
 		chunks++
-		if len(order) == 0 || order[len(order)-1] != p.InstanceID {
-			order = append(order, p.InstanceID)
-		}
 		mu.Unlock()
 	}}, nil)
 	if err := r.DrainOnce(context.Background()); err != nil {
@@ -170,7 +167,14 @@ func TestDrainSubmitsEverything(t *testing.T) {
 	if d, _ := ob.Depth(context.Background()); d != 0 {
 		t.Errorf("depth %d after drain", d)
 	}
-	// smallest first
+	// taken up smallest first (two are in flight at once, so their
+	// progress interleaves), each once
+	ob.mu.Lock()
+	order := slices.Clone(ob.started)
+	ob.mu.Unlock()
+	if len(order) != len(want) {
+		t.Errorf("%d applications taken up for %d queued: %v", len(order), len(want), order)
+	}
 	for i := 1; i < len(order); i++ {
 		if totalSize(want[order[i-1]]) > totalSize(want[order[i]]) {
 			t.Errorf("sent %s (%d bytes) before %s (%d bytes)", order[i-1], totalSize(want[order[i-1]]), order[i], totalSize(want[order[i]]))
@@ -222,15 +226,32 @@ func TestFaultScenarios(t *testing.T) {
 			clk := &fakeClock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
 			r := New(ob, s.cl, Config{Now: clk.Now, Rand: rand.New(rand.NewPCG(1, 2)).Float64}, nil)
 			ctx := context.Background()
-			for round := 0; ; round++ {
-				err := r.DrainOnce(ctx)
-				if d, _ := ob.Depth(ctx); d == 0 {
-					break
+			drain := func() {
+				for round := 0; ; round++ {
+					err := r.DrainOnce(ctx)
+					if d, _ := ob.Depth(ctx); d == 0 {
+						break
+					}
+					if round > 300 {
+						t.Fatalf("not drained after %d rounds: %v", round, err)
+					}
+					clk.Advance(10 * time.Minute)
 				}
-				if round > 300 {
-					t.Fatalf("not drained after %d rounds: %v", round, err)
+			}
+			drain()
+			// Two applications are in flight at once, so which request
+			// draws which fault varies from run to run: queue more until
+			// a wrong receipt was sent, so the receipt check is exercised.
+			for more := 0; tt.faults.BadReceipt > 0 && s.srv.FaultCounts().BadReceipt == 0 && more < 20; more++ {
+				rnd := rand.New(rand.NewPCG(uint64(1000+100*i+more), 7))
+				for j := range 5 { // sequence numbers (acceptance numbers) after those of fill
+					a, files := makeApp(rnd, 100*(more+1)+j, rnd.IntN(3), 1, 160<<10)
+					if err := ob.Enqueue(a, files); err != nil {
+						t.Fatal(err)
+					}
+					want[a.InstanceID] = a
 				}
-				clk.Advance(10 * time.Minute)
+				drain()
 			}
 			checkReceived(t, s.srv, want)
 			if tt.faults.BadReceipt > 0 && s.srv.FaultCounts().BadReceipt == 0 {
