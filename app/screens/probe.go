@@ -69,14 +69,19 @@ type ProbeTap struct {
 
 // ProbeFrame is what the probe file holds.
 type ProbeFrame struct {
-	Seq     int           `json:"seq"`
-	Screen  string        `json:"screen"`
-	Elder   bool          `json:"elder"`
-	Warning bool          `json:"warning"`
-	Scale   float32       `json:"scale"`
-	Width   float32       `json:"width"`
-	Height  float32       `json:"height"`
-	Taps    int           `json:"taps"`
+	Seq     int     `json:"seq"`
+	Screen  string  `json:"screen"`
+	Elder   bool    `json:"elder"`
+	Warning bool    `json:"warning"`
+	Scale   float32 `json:"scale"`
+	Width   float32 `json:"width"`
+	Height  float32 `json:"height"`
+	Taps    int     `json:"taps"`
+	// Pending: a change of the session is queued for the UI and not yet
+	// rendered; the tree below is older than the session. Taps is counted
+	// at the same moment as the tree: a frame never shows a tap handled
+	// and the screen from before it without also saying Pending.
+	Pending bool          `json:"pending,omitempty"`
 	Recent  []ProbeTap    `json:"recent"` // the last taps, oldest first
 	Targets []ProbeTarget `json:"targets"`
 }
@@ -143,7 +148,11 @@ func (p *probe) frame() ProbeFrame {
 	sn := p.sess.Snapshot()
 	scale := c.Scale()
 	f := ProbeFrame{Screen: string(sn.Screen), Elder: sn.Elder, Warning: sn.Warning, Scale: scale,
-		Width: c.Size().Width * scale, Height: c.Size().Height * scale}
+		Width: c.Size().Width * scale, Height: c.Size().Height * scale, Pending: queuedRenders.Load() > 0}
+	p.mu.Lock() // taps run on this goroutine too: none can slip between count and tree
+	f.Taps = p.taps
+	f.Recent = append([]ProbeTap(nil), p.recent...)
+	p.mu.Unlock()
 	full := rect{0, 0, c.Size().Width, c.Size().Height}
 	if content := c.Content(); content != nil {
 		p.walk(&f, content, fyne.Position{}, full, 0)
@@ -292,8 +301,6 @@ func textOf(o fyne.CanvasObject) string {
 
 func (p *probe) write(f ProbeFrame) error {
 	p.mu.Lock()
-	f.Taps = p.taps
-	f.Recent = append([]ProbeTap(nil), p.recent...)
 	b, err := json.Marshal(f)
 	if err != nil || bytes.Equal(b, p.last) {
 		p.mu.Unlock()

@@ -56,7 +56,8 @@ func (k *Kiosk) Numeric(label, digits string) {
 			k.Digits(digits)
 		} else { // the second time, looking at the screen before each key
 			for _, r := range digits {
-				k.Tap(string(r))
+				k.Settle()
+				k.tapWith(string(r), k.FindKey)
 			}
 		}
 		k.Settle()

@@ -297,27 +297,51 @@ func (k *Kiosk) Tap(label string) {
 }
 
 // Settle waits until the screen has held still for 150 ms (at most 3 s), as
-// a person looks before touching: a layout that moves is not tapped mid-move.
+// a person looks before touching: a layout that moves is not tapped mid-move,
+// and a screen the UI has not yet brought up to date with the session
+// (Pending: the answer to the last tap is queued) is not still.
 func (k *Kiosk) Settle() {
 	deadline := time.Now().Add(3 * time.Second)
-	seq, since := k.Frame().Seq, time.Now()
+	f := k.Frame()
+	seq, since := f.Seq, time.Now()
 	for time.Now().Before(deadline) {
 		time.Sleep(25 * time.Millisecond)
-		if s := k.Frame().Seq; s != seq {
-			seq, since = s, time.Now()
+		if f = k.Frame(); f.Seq != seq || f.Pending {
+			seq, since = f.Seq, time.Now()
 		} else if time.Since(since) >= 150*time.Millisecond {
 			return
 		}
 	}
 }
 
-// tap is Tap without settling (keys typed in a row).
-func (k *Kiosk) tap(label string) {
+// FindKey is Find for a key of the open on-screen keyboard: a field whose
+// value reads "3" is not the key 3 (typing a bank card number, the 9th
+// digit opened the field above instead). Any other target with the label
+// when no key has it (a handwriting candidate).
+func (k *Kiosk) FindKey(label string) (screens.ProbeTarget, bool) {
+	f := k.Frame()
+	top := 0
+	for _, t := range f.Targets {
+		top = max(top, t.Layer)
+	}
+	for _, t := range f.Targets {
+		if t.Kind == "tap" && t.Type == "widgets.key" && t.Label == label && !t.Disabled && !t.Covered && t.Layer == top && t.H >= 40 {
+			return t, true
+		}
+	}
+	return k.Find(label)
+}
+
+// tap is Tap without settling.
+func (k *Kiosk) tap(label string) { k.t.Helper(); k.tapWith(label, k.Find) }
+
+// tapWith taps the target find returns for label.
+func (k *Kiosk) tapWith(label string, find func(string) (screens.ProbeTarget, bool)) {
 	k.t.Helper()
 	var tg screens.ProbeTarget
 	found := func() bool {
 		var ok bool
-		tg, ok = k.Find(label)
+		tg, ok = find(label)
 		return ok
 	}
 	deadline := time.Now().Add(1500 * time.Millisecond)
@@ -384,7 +408,7 @@ func (k *Kiosk) Keys(labels ...string) {
 	k.t.Helper()
 	for _, l := range labels {
 		start := time.Now()
-		k.tap(l)
+		k.tapWith(l, k.FindKey)
 		if d := keyEvery - time.Since(start); d > 0 {
 			time.Sleep(d)
 		}

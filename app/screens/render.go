@@ -1,0 +1,30 @@
+package screens
+
+import (
+	"sync/atomic"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/bianmin/kiosk/app/session"
+)
+
+// changed is the session's change callback, called on whatever goroutine
+// changed the session (a tap on the UI goroutine, the idle tick on its own).
+// The session calls back after releasing its lock, so the copy it hands
+// over can be overtaken: a tick's copy taken just before a key press may
+// arrive after the key's, and rendering it would put the screen back one
+// key (the last digit typed vanished until the next tick) or rebuild the
+// screen the resident has just left, under the finger. The UI therefore
+// renders the session as it is when the render runs, never the copy.
+func (u *UI) changed(session.Snapshot) {
+	queuedRenders.Add(1)
+	fyne.Do(func() {
+		defer queuedRenders.Add(-1)
+		u.Render(u.sess.Snapshot())
+	})
+}
+
+// queuedRenders counts the renders queued for the UI goroutine and not yet
+// run, in every UI of the process: the test probe reports a screen older
+// than the session while it is above zero.
+var queuedRenders atomic.Int64
