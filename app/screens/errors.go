@@ -13,6 +13,9 @@ import (
 // never produce resident-facing text.
 func (u *UI) errorText(err error) string {
 	var dev *session.DeviceError
+	if t, ok := u.authErrorText(err); ok {
+		return t
+	}
 	switch {
 	case err == nil:
 		return ""

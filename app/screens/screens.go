@@ -82,7 +82,7 @@ func (u *UI) attract(s session.Snapshot) fyne.CanvasObject {
 func (u *UI) manualID(s session.Snapshot) fyne.CanvasObject {
 	d := &manualDraft{}
 	u.onWipe(d.wipe)
-	u.cur.dirty = func() bool { return d.agent != "" || d.name != "" || d.id != "" }
+	u.cur.dirty = func() bool { return d.agent != "" || d.pin != "" || d.name != "" || d.id != "" }
 	errText := u.para("")
 	errText.Importance = widget.DangerImportance
 	setLines(errText, "", 1)
@@ -127,10 +127,18 @@ func (u *UI) manualID(s session.Snapshot) fyne.CanvasObject {
 		l.TextStyle.Bold = true
 		rows = append(rows, l, value, kb.box)
 	}
+	// The agent's PIN under the staff number (admin_staff.go).
+	pinRows, pinBox := u.staffPINRows(s, &d.pin, &editing, func() {
+		for _, b := range boxes {
+			b.refresh()
+		}
+	}, errText)
+	boxes = append(boxes, pinBox)
+	rows = append(append(append([]fyne.CanvasObject{}, rows[:3]...), pinRows...), rows[3:]...)
 	rows = append([]fyne.CanvasObject{u.heading(u.T("manual.title"))}, rows...)
 	rows = append(rows, errText)
 	submit := u.primary(u.T("manual.submit"), func() {
-		if err := u.sess.SubmitManual(d.agent, d.name, strings.ToUpper(d.id)); err != nil {
+		if err := u.sess.SubmitManual(d.agent, d.pin, d.name, strings.ToUpper(d.id)); err != nil {
 			setLines(errText, u.fit(u.errorText(err), fynetheme.SizeNameText, false), 1)
 			u.sess.Touch()
 		}
@@ -138,7 +146,7 @@ func (u *UI) manualID(s session.Snapshot) fyne.CanvasObject {
 	return u.page_(vbox(rows...), u.bottom(true, submit))
 }
 
-type manualDraft struct{ agent, name, id string }
+type manualDraft struct{ agent, pin, name, id string }
 
 func (d *manualDraft) wipe() { *d = manualDraft{} }
 

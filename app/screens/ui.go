@@ -185,7 +185,7 @@ func (u *UI) build(s session.Snapshot) {
 	u.ask = newModal(u, nil)
 	u.banner, u.bannerText = u.newBanner()
 	content := container.NewStack(container.NewBorder(u.topBar(s), u.status, nil, nil, v.obj),
-		container.NewBorder(nil, u.banner, nil, nil), u.warn, u.ask)
+		container.NewBorder(nil, u.banner, nil, nil), u.cornerOverlay(s), u.warn, u.ask)
 	u.win.SetContent(content)
 	if min, size := content.MinSize(), u.win.Canvas().Size(); min.Width > size.Width+1 || os.Getenv("KIOSK_DEBUG_LAYOUT") != "" {
 		slog.Warn("screen wider than the window", "screen", string(s.Screen), "min_width", min.Width, "width", size.Width, "scale", u.win.Canvas().Scale())
@@ -237,6 +237,9 @@ func (r *region) fill(s session.Snapshot) {
 func (r *region) refresh() { r.fill(r.u.last) }
 
 func (u *UI) screen(s session.Snapshot) fyne.CanvasObject {
+	if o := u.adminScreen(s); o != nil {
+		return o
+	}
 	switch s.Screen {
 	case session.ScreenAttract:
 		return u.attract(s)

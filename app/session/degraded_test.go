@@ -59,9 +59,10 @@ func TestDegradedModesSurviveTheEndOfAVisit(t *testing.T) {
 	s, _, _, clk := newSession(t)
 	settle(s, clk, Degraded{ReaderMissing: true, DiskLow: true})
 	s.StartManual()
-	if err := s.SubmitManual("A01", "张三", "11010519491231002X"); err != nil {
+	if err := s.SubmitManual("A01", staffPIN, "张三", "11010519491231002X"); err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, "home", func() bool { return s.Snapshot().Screen == ScreenHome })
 	s.End()
 	if d := s.Snapshot().Degraded; !d.ReaderMissing || !d.DiskLow {
 		t.Fatalf("after the end: %+v", d)

@@ -63,6 +63,9 @@ type Config struct {
 	// the interval of the spoken reminder (default 10 s).
 	CardLeftFor time.Duration
 	RemindEvery time.Duration
+	// AdminIdle ends admin mode after this long without a tap (default
+	// 2 min).
+	AdminIdle time.Duration
 	// DegradedSettle is how long a change of the degraded modes must hold
 	// before the session takes it (default 3 s): see SetDegraded.
 	DegradedSettle time.Duration
@@ -95,6 +98,16 @@ type Deps struct {
 	// Tickets numbers local queue tickets durably; nil (and no Queue): no
 	// tickets from this terminal.
 	Tickets TicketCounter
+	// Admin checks the technician PIN; nil: admin mode cannot be entered.
+	Admin AdminAuth
+	// Staff checks assisting agents; nil: 帮办代办 cannot sign in.
+	Staff StaffAuth
+	// Audit keeps admin and staff events (admin.go).
+	Audit Auditor
+	// Maintenance serves the admin mode's maintenance screen.
+	Maintenance Maintenance
+	// NewSecret makes receipt QR secrets; nil means 128 random bits.
+	NewSecret func() string
 }
 
 // MaterialChoice is how the resident is handling one material.
@@ -145,6 +158,11 @@ type Snapshot struct {
 	// still on the reader.
 	CardLeft bool
 	Help     HelpState // the help request of this visit
+	// AgentName is the signed-in assisting agent's name (Agent the number).
+	AgentName string
+	// AuthErr is why the last PIN was refused (admin or staff).
+	AuthErr error
+	Admin   AdminState // admin mode (admin.go)
 	// Degraded: what the terminal cannot do now (debounced; it survives
 	// the end of a visit).
 	Degraded Degraded
@@ -179,6 +197,9 @@ type Session struct {
 	helpSeq   int       // help requests made, to drop stale answers
 	ticketing bool      // a queue ticket is being taken
 
+	corner     []time.Time // taps on the attract screen's hidden corner
+	idInjected bool        // NewID came from the caller (tests)
+
 	cat     atomic.Pointer[kiosk.Catalog] // the catalogue in use
 	pending *kiosk.Catalog                // a newer one, taken at the next session start
 
@@ -196,8 +217,12 @@ func New(cfg Config, deps Deps) *Session {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
+	idInjected := deps.NewID != nil
 	if deps.NewID == nil {
 		deps.NewID = uuid.NewString
+	}
+	if cfg.AdminIdle == 0 {
+		cfg.AdminIdle = 2 * time.Minute
 	}
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = 90 * time.Second
@@ -220,7 +245,7 @@ func New(cfg Config, deps Deps) *Session {
 	if cfg.DegradedSettle == 0 {
 		cfg.DegradedSettle = settleDefault
 	}
-	s := &Session{cfg: cfg, deps: deps, log: deps.Logger}
+	s := &Session{cfg: cfg, deps: deps, log: deps.Logger, idInjected: idInjected}
 	s.cat.Store(deps.Catalog)
 	s.reset()
 	return s
@@ -379,6 +404,9 @@ func (s *Session) Tick() {
 	s.mu.Lock()
 	scr := s.s.Screen
 	s.mu.Unlock()
+	if s.adminIdle(now) {
+		return
+	}
 	switch scr {
 	case ScreenAttract:
 		return
@@ -496,17 +524,23 @@ func (s *Session) QRScanned(payload string) {
 		s.electronicID(payload)
 		return
 	}
-	no, _, ok := kiosk.ParseReceiptQR(payload)
+	q, ok := kiosk.ParseReceiptQuery(payload)
 	if !ok {
 		s.update(func() { s.s.Notice = "notice.qr_unknown" })
 		return
+	}
+	s.mu.Lock()
+	scr := s.s.Screen
+	s.mu.Unlock()
+	if adminScreen(scr) {
+		return // a scan never leaves admin mode
 	}
 	s.update(func() {
 		if s.s.Screen != ScreenProgress {
 			s.goLocked(ScreenProgress)
 		}
 	})
-	s.queryProgress("", no)
+	s.queryReceipt(q)
 }
 
 // electronicID starts a session from an electronic-ID QR code when a
@@ -534,43 +568,20 @@ func (s *Session) ConfirmIdentity() { s.update(func() { s.goLocked(ScreenHome) }
 // StartManual opens manual entry by an assisting agent.
 func (s *Session) StartManual() { s.update(func() { s.goLocked(ScreenManualID) }) }
 
-// Errors of manual entry.
-var (
-	ErrAgentRequired = errors.New("assisting agent's staff number required")
-	ErrNameRequired  = errors.New("name required")
-)
-
-// SubmitManual starts a session from an identity typed by an assisting
-// agent; the agent is recorded on every application.
-func (s *Session) SubmitManual(agent, name, idNumber string) error {
-	if agent == "" {
-		return ErrAgentRequired
-	}
-	if name == "" {
-		return ErrNameRequired
-	}
-	if err := kiosk.CheckIDNumber(idNumber); err != nil {
-		return err
-	}
-	id := &kiosk.Identity{CardType: kiosk.CardResident, Source: kiosk.SourceManual, Name: name,
-		IDNumber: idNumber, SexCode: kiosk.IDNumberSexCode(idNumber), Agent: agent}
-	if b, err := kiosk.ParseDate(idNumber[6:14]); err == nil {
-		id.Birth = b
-	}
-	s.update(func() {
-		s.s.Identity = id
-		s.s.Agent = agent
-		s.goLocked(ScreenHome)
-	})
-	return nil
-}
-
 // OpenProgress opens the progress query (card or receipt QR).
 func (s *Session) OpenProgress() {
 	s.update(func() { s.s.Progress = nil; s.s.ProgressErr = nil; s.goLocked(ScreenProgress) })
 	s.mu.Lock()
 	id := s.s.Identity
+	var deny error
+	if id != nil {
+		deny = s.mayLookUpLocked(id)
+	}
 	s.mu.Unlock()
+	if deny != nil {
+		s.update(func() { s.s.ProgressErr = deny })
+		return
+	}
 	if id != nil {
 		s.queryProgress(id.IDNumber, "")
 	}
@@ -1113,15 +1124,18 @@ func (s *Session) submit() {
 // turned out to be taken), so that the same content makes the same
 // application; attachment IDs are derived from the instance ID.
 func (s *Session) buildApplication(ctx context.Context, snap Snapshot, it *kiosk.ServiceItem, signs map[string][]byte, now time.Time, prev *draft) (*kiosk.Application, map[string][]byte, error) {
-	id, created, no := "", now, ""
+	id, created, no, secret := "", now, "", ""
 	if prev != nil && prev.app != nil {
-		id, created, no = prev.app.InstanceID, prev.app.CreatedAt, prev.app.AcceptanceNo
+		id, created, no, secret = prev.app.InstanceID, prev.app.CreatedAt, prev.app.AcceptanceNo, prev.app.TrackSecret
 		if errors.Is(prev.lastErr, kiosk.ErrAcceptanceNoTaken) {
 			no = ""
 		}
 	}
 	if id == "" {
 		id = s.deps.NewID()
+	}
+	if secret == "" {
+		secret = s.newTrackSecret(id)
 	}
 	if no == "" {
 		seq, err := s.deps.Store.NextAcceptanceSeq(ctx, now)
@@ -1137,6 +1151,8 @@ func (s *Session) buildApplication(ctx context.Context, snap Snapshot, it *kiosk
 		ItemName:     it.Name,
 		Station:      s.cfg.Station,
 		Agent:        snap.Agent,
+		AgentName:    snap.AgentName,
+		TrackSecret:  secret,
 		Form:         map[string]string{},
 		CreatedAt:    created,
 		State:        kiosk.StateDraft,

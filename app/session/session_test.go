@@ -120,7 +120,7 @@ func newSession(t *testing.T) (*Session, *fakeStore, *fakePrinter, *fakeClock) {
 	clk := &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.Local)} // a Monday
 	s := New(Config{Station: kiosk.Station{Code: "330106001", Terminal: "T01", Name: "双流村"}, QueryBase: "https://q/track",
 		IdleTimeout: 60 * time.Second, WarnFor: 20 * time.Second},
-		Deps{Catalog: catalog(), Store: st, Printer: pr, Scanner: fakeScanner{}, Clock: clk})
+		Deps{Catalog: catalog(), Store: st, Printer: pr, Scanner: fakeScanner{}, Clock: clk, Staff: fakeStaff{}})
 	return s, st, pr, clk
 }
 
@@ -350,25 +350,29 @@ func TestRareCharactersAskForConfirmation(t *testing.T) {
 func TestManualEntryRecordsAgent(t *testing.T) {
 	s, _, _, _ := newSession(t)
 	s.StartManual()
-	if err := s.SubmitManual("", "张三", "11010519491231002X"); !errors.Is(err, ErrAgentRequired) {
+	if err := s.SubmitManual("", staffPIN, "张三", "11010519491231002X"); !errors.Is(err, ErrAgentRequired) {
 		t.Fatal("manual entry without agent")
 	}
-	if err := s.SubmitManual("G0012", "张三", "110105194912310021"); !errors.Is(err, kiosk.ErrIDChecksum) {
+	if err := s.SubmitManual("G0012", "", "张三", "11010519491231002X"); !errors.Is(err, ErrPINRequired) {
+		t.Fatal("manual entry without the agent's PIN")
+	}
+	if err := s.SubmitManual("G0012", staffPIN, "张三", "110105194912310021"); !errors.Is(err, kiosk.ErrIDChecksum) {
 		t.Fatalf("bad ID accepted: %v", err)
 	}
-	if err := s.SubmitManual("G0012", "张三", "11010519491231002X"); err != nil {
+	if err := s.SubmitManual("G0012", staffPIN, "张三", "11010519491231002X"); err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, "home", func() bool { return s.Snapshot().Screen == ScreenHome })
 	sn := s.Snapshot()
-	if sn.Screen != ScreenHome || sn.Agent != "G0012" || sn.Identity.Source != kiosk.SourceManual || sn.Identity.Birth.String() != "1949-12-31" {
+	if sn.Screen != ScreenHome || sn.Agent != "G0012" || sn.AgentName != "王芳" || sn.Identity.Source != kiosk.SourceManual || sn.Identity.Birth.String() != "1949-12-31" {
 		t.Fatalf("manual: %+v", sn)
 	}
 }
 
 func TestProgressByReceiptQR(t *testing.T) {
 	s, st, _, _ := newSession(t)
-	st.apps = []*kiosk.Application{{AcceptanceNo: "N1", ItemName: "事项A", State: kiosk.StateAccepted}}
-	s.QRScanned("https://q/track?no=N1&id=abc")
+	st.apps = []*kiosk.Application{{AcceptanceNo: "N1", InstanceID: "abc", TrackSecret: "k1", ItemName: "事项A", State: kiosk.StateAccepted}}
+	s.QRScanned("https://q/track?no=N1&id=abc&k=k1")
 	waitFor(t, "progress", func() bool { return len(s.Snapshot().Progress) == 1 })
 	if sn := s.Snapshot(); sn.Screen != ScreenProgress || sn.Progress[0].State != kiosk.StateAccepted {
 		t.Fatalf("%+v", sn)
