@@ -66,7 +66,7 @@ func (u *UI) attract(s session.Snapshot) fyne.CanvasObject {
 		// The subtitle and the notice sit over the card, so that the
 		// whole screen fits 1080 px high in 长辈模式 too.
 		half := u.textWidth()/2 - 2*u.th.Size(fynetheme.SizeNamePadding)
-		sub.SetText(wrapText(u.T("attract.subtitle"), u.th.Size(fynetheme.SizeNameHeadingText), true, half))
+		sub.SetText(breakLines(u.T("attract.subtitle"), u.th.Size(fynetheme.SizeNameHeadingText), true, half))
 		u.cur.width = half // the notice breaks to the column
 		notice = u.notice(s)
 		cardBox = container.NewCenter(container.NewGridWrap(fyne.NewSize(480, 200), container.NewStack(card, container.NewCenter(cardText))))

@@ -417,7 +417,7 @@ func (u *UI) updateChrome(s session.Snapshot) {
 	}
 	if s.Warning {
 		msg := u.T("app.idle_warning", int(s.Remaining.Seconds()+0.5))
-		msg = wrapText(msg, u.th.Size(fynetheme.SizeNameSubHeadingText), false, 860-4*u.th.Size(fynetheme.SizeNamePadding))
+		msg = breakLines(msg, u.th.Size(fynetheme.SizeNameSubHeadingText), false, 860-4*u.th.Size(fynetheme.SizeNamePadding))
 		if u.warnMsg.Text != msg {
 			u.warnMsg.SetText(msg)
 		}
@@ -533,7 +533,7 @@ func (u *UI) caption(text string) *widget.Label {
 
 // label is a paragraph broken into lines that fit the screen.
 func (u *UI) label(text string, size fyne.ThemeSizeName, bold bool) *widget.Label {
-	l := widget.NewLabel(wrapText(text, u.th.Size(size), bold, u.textWidth()))
+	l := widget.NewLabel(breakLines(text, u.th.Size(size), bold, u.textWidth()))
 	l.SizeName = size
 	l.TextStyle.Bold = bold
 	return l
@@ -619,7 +619,7 @@ func (u *UI) notice(s session.Snapshot) fyne.CanvasObject {
 
 // fit breaks text to the screen's width at a text size.
 func (u *UI) fit(text string, size fyne.ThemeSizeName, bold bool) string {
-	return wrapText(text, u.th.Size(size), bold, u.textWidth())
+	return breakLines(text, u.th.Size(size), bold, u.textWidth())
 }
 
 // setLines shows text padded to at least n lines, so that the label's
@@ -701,39 +701,20 @@ func (u *UI) columnsForExtra(labels []string, max int, extra float32) int {
 	return n
 }
 
-// wrapText breaks text into lines that fit width at the given text size.
-// Fyne's own wrapping measures a label before it knows its width, which
-// leaves wrapped paragraphs overlapping the next widget in a VBox; lines
-// broken here give every label its true height. Chinese breaks anywhere;
-// a Latin word is kept whole when the line has a space to break at.
-func wrapText(text string, size float32, bold bool, width float32) string {
+// breakLines breaks text into lines that fit width at the given text size,
+// with the kiosk's one line breaker (kiosk.BreakLines: no 、，。 at the start
+// of a line, numbers and Latin words kept whole), measured with the theme's
+// font. Fyne's own wrapping measures a label before it knows its width,
+// which leaves wrapped paragraphs overlapping the next widget in a VBox;
+// lines broken here give every label its true height.
+func breakLines(text string, size float32, bold bool, width float32) string {
 	if width <= 0 {
 		return text
 	}
 	style := fyne.TextStyle{Bold: bold}
-	var out []string
-	for _, para := range strings.Split(text, "\n") {
-		line := []rune{}
-		for _, r := range para {
-			next := append(line, r)
-			if len(line) > 0 && fyne.MeasureText(string(next), size, style).Width > width {
-				cut := len(line)
-				if r != ' ' && r < 0x2E80 {
-					if sp := strings.LastIndexByte(string(line), ' '); sp > 0 {
-						cut = len([]rune(string(line)[:sp])) + 1
-					}
-				}
-				out = append(out, strings.TrimRight(string(line[:cut]), " "))
-				line = append([]rune{}, line[cut:]...)
-				if r == ' ' && len(line) == 0 {
-					continue
-				}
-			}
-			line = append(line, r)
-		}
-		out = append(out, string(line))
-	}
-	return strings.Join(out, "\n")
+	return strings.Join(kiosk.BreakLines(text, func(line string) bool {
+		return fyne.MeasureText(line, size, style).Width <= width
+	}), "\n")
 }
 
 // textWidth is the width paragraphs are broken to: the window less the
