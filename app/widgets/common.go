@@ -55,11 +55,16 @@ const (
 	LabelRewrite   = "重写"
 )
 
-// key is a button that is never smaller than its minimum size.
+// key is a button that is never smaller than its minimum size. It is not
+// Draggable: a finger that slides on the keys scrolls the page (the
+// TouchScroll under them gets the drag), and a press that wanders less than
+// TapSlop is handed back to the key as a tap by that TouchScroll. A key
+// that took drags itself, to keep a wobbly press a tap, left a page whose
+// keyboard fills the display (长辈模式, landscape) with nowhere for a finger
+// to scroll it: everything below the keys was out of reach.
 type key struct {
 	widget.Button
-	min   fyne.Size
-	moved float32
+	min fyne.Size
 }
 
 func newKey(label string, min fyne.Size, tapped func()) *key {
@@ -68,19 +73,6 @@ func newKey(label string, min fyne.Size, tapped func()) *key {
 	k.OnTapped = tapped
 	k.ExtendBaseWidget(k)
 	return k
-}
-
-// Dragged implements fyne.Draggable. A key is pressed, not dragged: a
-// finger that wanders a little while pressing (Fyne's desktop driver calls
-// 2 px a drag and then drops the tap) still types the key.
-func (k *key) Dragged(e *fyne.DragEvent) { k.moved += abs32(e.Dragged.DX) + abs32(e.Dragged.DY) }
-
-// DragEnd implements fyne.Draggable: a short wander is a tap.
-func (k *key) DragEnd() {
-	if k.moved < TapSlop && !k.Disabled() && k.OnTapped != nil {
-		k.OnTapped()
-	}
-	k.moved = 0
 }
 
 // MinSize implements fyne.Widget.

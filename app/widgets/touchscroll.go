@@ -105,6 +105,16 @@ func tapAt(o fyne.CanvasObject, pos fyne.Position) bool {
 		}
 		v.Tapped(&fyne.PointEvent{Position: pos})
 		return true
+	case fyne.Widget:
+		// A widget made of others (the numeric pad, the pinyin keyboard,
+		// tabs): what it draws, topmost first, as Fyne's hit test sees it.
+		objs := widgetObjects(v)
+		for i := len(objs) - 1; i >= 0; i-- {
+			c := objs[i]
+			if tapAt(c, pos.Subtract(c.Position())) {
+				return true
+			}
+		}
 	}
 	return false
 }
