@@ -188,11 +188,21 @@ func complete(w io.Writer, words []string) {
 		} else if words[0] == "completion" {
 			cands = append(cands, "bash")
 		}
+		if cmd, single := families[words[0]][""]; single { // a one-word command: its flags
+			for f := range verbFlags(cmd) {
+				cands = append(cands, "--"+f)
+			}
+			break
+		}
 		for v := range families[words[0]] {
 			cands = append(cands, v)
 		}
 	default:
-		if cmd, ok := families[words[0]][words[1]]; ok {
+		cmd, ok := families[words[0]][words[1]]
+		if single, one := families[words[0]][""]; one {
+			cmd, ok = single, true
+		}
+		if ok {
 			for f := range verbFlags(cmd) {
 				cands = append(cands, "--"+f)
 			}
