@@ -113,7 +113,7 @@ func New(win fyne.Window, sess *session.Session, opt Options) *UI {
 	}
 	u := &UI{app: fyne.CurrentApp(), win: win, sess: sess, tr: i18n.MustLoad(opt.Lang), th: &kiotheme.Kiosk{}, opt: opt, voiceOn: opt.Voice != nil}
 	u.app.Settings().SetTheme(u.th)
-	sess.OnChange(func(s session.Snapshot) { fyne.Do(func() { u.Render(s) }) })
+	sess.OnChange(u.changed)
 	u.Render(sess.Snapshot())
 	return u
 }
@@ -138,6 +138,13 @@ func (u *UI) Render(s session.Snapshot) {
 	rebuild := u.cur == nil || s.Screen != u.cur.screen || (s.Identity == nil) != (prev.Identity == nil)
 	if s.Elder != u.th.Elder {
 		u.th.Elder = s.Elder
+		// Fyne applies a new theme to the content on screen at once and
+		// then fits the window to its minimum size: the old screen, its
+		// lines broken for the old text sizes, would be measured at the
+		// new ones (2364 px wide for a 1920 px landscape display) and the
+		// window would grow past the display for good. Nothing is
+		// measured at the new sizes but the screen built for them.
+		u.win.SetContent(canvas.NewRectangle(u.th.Color(fynetheme.ColorNameBackground, 0)))
 		u.app.Settings().SetTheme(&kiotheme.Kiosk{Elder: s.Elder})
 		if s.Elder && u.opt.Voice != nil && !u.voiceOn { // 长辈模式 speaks by default
 			u.voiceOn = true
