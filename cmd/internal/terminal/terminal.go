@@ -193,14 +193,16 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 		QueryBase:   cfg.Platform.QueryBase,
 		IdleTimeout: cfg.UI.IdleTimeout.Duration,
 		WarnFor:     cfg.UI.WarnFor.Duration,
+		AdminIdle:   cfg.Admin.Idle(),
 	}
 	if opt.Fast {
 		scfg.DegradedSettle = 300 * time.Millisecond
 	}
+	pr, authn, audit, maint := t.adminDeps(&printAdapter{p: t.Printer}) // admin.go
 	t.Session = session.New(scfg, session.Deps{
 		Catalog: t.Catalog,
 		Store:   &storeAdapter{st: st, cat: func() *kiosk.Catalog { return t.Session.Catalog() }},
-		Printer: &printAdapter{p: t.Printer},
+		Printer: pr,
 		Scanner: scanPort,
 		Speaker: opt.Speaker,
 		Forms:   forms,
@@ -208,6 +210,7 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 		Prompt:  opt.Prompt,
 		Tickets: &ticketCounter{st: st},
 		Help:    t.helpdesk(cfg, opt.Fast),
+		Admin:   authn, Staff: authn, Audit: audit, Maintenance: maint,
 	})
 	t.Session.SetElder(cfg.UI.Elder)
 	if err := t.startReader(ctx, cfg, opt); err != nil {
