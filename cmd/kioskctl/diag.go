@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -31,10 +30,9 @@ func init() {
 // queue verify result. Nothing in it is personal: the store is read only
 // through Stats and Verify, which return no personal data.
 func diagBundle(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("diag bundle", flag.ContinueOnError)
-	sf := addQueueStoreFlags(fs)
-	out := fs.String("out", "", "bundle file to write (required), e.g. /media/usb/diag.tar.gz")
-	if err := queueParseFlags(fs, args, stderr); err != nil {
+	v := newStoreVerb("diag bundle", stderr)
+	out := v.String("out", "", "bundle file to write (required), e.g. /media/usb/diag.tar.gz")
+	if err := v.parse(args); err != nil {
 		return err
 	}
 	if *out == "" {
@@ -46,7 +44,7 @@ func diagBundle(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	entries, err := diagCollect(ctx, sf)
+	entries, err := diagCollect(ctx, v.store)
 	if err == nil {
 		err = diagWrite(f, entries, time.Now())
 	}

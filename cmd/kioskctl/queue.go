@@ -52,8 +52,11 @@ func addQueueStoreFlags(fs *flag.FlagSet) *queueStoreFlags {
 	return f
 }
 
-// resolve resolves the store as the kiosk does (terminal.Resolve).
+// resolve resolves the store as the kiosk does (terminal.Resolve), once.
 func (f *queueStoreFlags) resolve() error {
+	if f.plan != nil {
+		return nil
+	}
 	plan, err := ctlPlan(f.config, f.data, f.key)
 	if err != nil {
 		return err
@@ -61,14 +64,6 @@ func (f *queueStoreFlags) resolve() error {
 	f.plan, f.data = plan, plan.DataDir
 	f.retention = time.Duration(plan.Config.Store.RetentionDays) * 24 * time.Hour
 	return nil
-}
-
-// open resolves the flags and opens the kiosk's existing store.
-func (f *queueStoreFlags) open(ctx context.Context) (*offline.Store, error) {
-	if err := f.resolve(); err != nil {
-		return nil, err
-	}
-	return ctlOpenStore(ctx, f.plan, false)
 }
 
 func queueParseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
@@ -90,151 +85,140 @@ func queueNotFound(err error) error {
 }
 
 func queueList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("queue list", flag.ContinueOnError)
-	sf := addQueueStoreFlags(fs)
-	state := fs.String("state", "", "only this state (queued, uploading, submitted, accepted, …)")
-	pending := fs.Bool("pending", false, "only queued and uploading")
-	limit := fs.Int("limit", 100, "at most this many, newest first")
-	asJSON := fs.Bool("json", false, "JSON lines instead of a table")
-	if err := queueParseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	list, err := st.List(ctx, offline.ListFilter{State: kiosk.State(*state), Pending: *pending, Limit: *limit})
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
+	v := newStoreVerb("queue list", stderr)
+	state := v.String("state", "", "only this state (queued, uploading, submitted, accepted, …)")
+	pending := v.Bool("pending", false, "only queued and uploading")
+	limit := v.Int("limit", 100, "at most this many, newest first")
+	asJSON := v.Bool("json", false, "JSON lines instead of a table")
+	return v.withStore(ctx, args, func(st *offline.Store) error {
+		list, err := st.List(ctx, offline.ListFilter{State: kiosk.State(*state), Pending: *pending, Limit: *limit})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			for _, s := range list {
+				enc.Encode(s)
+			}
+			return nil
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "INSTANCE\tACCEPTANCE NO\tITEM\tSTATE\tATTEMPTS\tNEXT\tSIZE\tCREATED\tLAST ERROR")
 		for _, s := range list {
-			enc.Encode(s)
+			next := "-"
+			if !s.NextAttemptAt.IsZero() {
+				next = s.NextAttemptAt.Local().Format("01-02 15:04:05")
+			}
+			state := string(s.State)
+			if s.Test {
+				state += " (test)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", s.InstanceID, s.AcceptanceNo, s.ItemCode, state, s.Attempts,
+				next, queueBytes(s.TotalSize), s.CreatedAt.Local().Format("2006-01-02 15:04"), queueOneLine(s.LastError, 60))
 		}
+		tw.Flush()
+		fmt.Fprintf(stderr, "%d shown\n", len(list))
 		return nil
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "INSTANCE\tACCEPTANCE NO\tITEM\tSTATE\tATTEMPTS\tNEXT\tSIZE\tCREATED\tLAST ERROR")
-	for _, s := range list {
-		next := "-"
-		if !s.NextAttemptAt.IsZero() {
-			next = s.NextAttemptAt.Local().Format("01-02 15:04:05")
-		}
-		state := string(s.State)
-		if s.Test {
-			state += " (test)"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", s.InstanceID, s.AcceptanceNo, s.ItemCode, state, s.Attempts,
-			next, queueBytes(s.TotalSize), s.CreatedAt.Local().Format("2006-01-02 15:04"), queueOneLine(s.LastError, 60))
-	}
-	tw.Flush()
-	fmt.Fprintf(stderr, "%d shown\n", len(list))
-	return nil
+	})
 }
 
 func queueShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("queue show", flag.ContinueOnError)
-	sf := addQueueStoreFlags(fs)
-	reveal := fs.Bool("reveal", false, "print personal data unmasked (audited)")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := queueParseFlags(fs, args, stderr); err != nil {
-		return err
+	v := newStoreVerb("queue show", stderr)
+	reveal := v.Bool("reveal", false, "print personal data unmasked (audited)")
+	asJSON := v.Bool("json", false, "print JSON")
+	v.Before = func() error {
+		if v.NArg() != 1 {
+			return &exitError{2, errors.New("usage: kioskctl queue show [flags] INSTANCE-ID|ACCEPTANCE-NO")}
+		}
+		return nil
 	}
-	if fs.NArg() != 1 {
-		return &exitError{2, errors.New("usage: kioskctl queue show [flags] INSTANCE-ID|ACCEPTANCE-NO")}
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	id := fs.Arg(0)
-	sum, err := st.Summary(ctx, id)
-	if errors.Is(err, offline.ErrNotFound) {
-		sum, err = st.FindByAcceptanceNo(ctx, id)
-	}
-	if err != nil {
-		return queueNotFound(err)
-	}
-	app, err := st.Get(ctx, sum.InstanceID)
-	if err != nil && !errors.Is(err, offline.ErrPurged) {
-		return err
-	}
-	if app != nil && !*reveal {
-		queueMaskApplication(app)
-	}
-	events, _ := st.StatusEvents(ctx, sum.InstanceID)
-	if !*reveal {
-		for i := range events {
-			if events[i].Note != "" {
-				events[i].Note = "(hidden; --reveal)"
+	return v.withStore(ctx, args, func(st *offline.Store) error {
+		id := v.Arg(0)
+		sum, err := st.Summary(ctx, id)
+		if errors.Is(err, offline.ErrNotFound) {
+			sum, err = st.FindByAcceptanceNo(ctx, id)
+		}
+		if err != nil {
+			return queueNotFound(err)
+		}
+		app, err := st.Get(ctx, sum.InstanceID)
+		if err != nil && !errors.Is(err, offline.ErrPurged) {
+			return err
+		}
+		if app != nil && !*reveal {
+			queueMaskApplication(app)
+		}
+		events, _ := st.StatusEvents(ctx, sum.InstanceID)
+		if !*reveal {
+			for i := range events {
+				if events[i].Note != "" {
+					events[i].Note = "(hidden; --reveal)"
+				}
 			}
 		}
-	}
-	if *reveal {
-		if err := st.Audit(ctx, "revealed", sum.InstanceID, "kioskctl queue show --reveal"); err != nil {
-			return err // no reveal without its audit record
+		if *reveal {
+			if err := st.Audit(ctx, "revealed", sum.InstanceID, "kioskctl queue show --reveal"); err != nil {
+				return err // no reveal without its audit record
+			}
 		}
-	}
-	audit, _ := st.AuditLog(ctx, sum.InstanceID, 0)
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			Summary     offline.Summary       `json:"summary"`
-			Application *kiosk.Application    `json:"application,omitempty"`
-			Events      []offline.StatusEvent `json:"status_events,omitempty"`
-			Audit       []offline.AuditEntry  `json:"audit,omitempty"`
-		}{sum, app, events, audit})
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
-	row("instance", sum.InstanceID)
-	row("acceptance no", sum.AcceptanceNo)
-	row("item", sum.ItemCode)
-	if sum.BundleCode != "" {
-		row("bundle", sum.BundleCode)
-	}
-	row("state", fmt.Sprintf("%s (%s)", sum.State, sum.State.Label()))
-	row("attempts", fmt.Sprint(sum.Attempts))
-	if !sum.NextAttemptAt.IsZero() {
-		row("next attempt", sum.NextAttemptAt.Local().Format(time.DateTime))
-	}
-	if sum.LastError != "" {
-		row("last error", sum.LastError)
-	}
-	row("created", sum.CreatedAt.Local().Format(time.DateTime))
-	row("size", queueBytes(sum.TotalSize))
-	if sum.Test {
-		row("test", "yes (synthetic)")
-	}
-	if app != nil {
-		row("item name", app.ItemName)
-		row("applicant", app.Applicant.Name)
-		row("id number", app.Applicant.IDNumber)
-		keys := make([]string, 0, len(app.Form))
-		for k := range app.Form {
-			keys = append(keys, k)
+		audit, _ := st.AuditLog(ctx, sum.InstanceID, 0)
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(struct {
+				Summary     offline.Summary       `json:"summary"`
+				Application *kiosk.Application    `json:"application,omitempty"`
+				Events      []offline.StatusEvent `json:"status_events,omitempty"`
+				Audit       []offline.AuditEntry  `json:"audit,omitempty"`
+			}{sum, app, events, audit})
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			row("form."+k, app.Form[k])
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
+		row("instance", sum.InstanceID)
+		row("acceptance no", sum.AcceptanceNo)
+		row("item", sum.ItemCode)
+		if sum.BundleCode != "" {
+			row("bundle", sum.BundleCode)
 		}
-		for _, a := range app.Attachments {
-			row("attachment "+a.ID, fmt.Sprintf("%s %s %s sha256:%s", a.Name, a.MediaType, queueBytes(a.Size), a.SHA256[:min(12, len(a.SHA256))]))
+		row("state", fmt.Sprintf("%s (%s)", sum.State, sum.State.Label()))
+		row("attempts", fmt.Sprint(sum.Attempts))
+		if !sum.NextAttemptAt.IsZero() {
+			row("next attempt", sum.NextAttemptAt.Local().Format(time.DateTime))
 		}
-	} else {
-		row("personal data", "purged")
-	}
-	for _, e := range events {
-		row("status "+e.At.Local().Format(time.DateTime), strings.TrimSpace(string(e.State)+" "+e.Note))
-	}
-	for _, e := range audit {
-		row("audit "+e.At.Local().Format(time.DateTime), strings.TrimSpace(e.Event+" "+e.Detail))
-	}
-	return tw.Flush()
+		if sum.LastError != "" {
+			row("last error", sum.LastError)
+		}
+		row("created", sum.CreatedAt.Local().Format(time.DateTime))
+		row("size", queueBytes(sum.TotalSize))
+		if sum.Test {
+			row("test", "yes (synthetic)")
+		}
+		if app != nil {
+			row("item name", app.ItemName)
+			row("applicant", app.Applicant.Name)
+			row("id number", app.Applicant.IDNumber)
+			keys := make([]string, 0, len(app.Form))
+			for k := range app.Form {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				row("form."+k, app.Form[k])
+			}
+			for _, a := range app.Attachments {
+				row("attachment "+a.ID, fmt.Sprintf("%s %s %s sha256:%s", a.Name, a.MediaType, queueBytes(a.Size), a.SHA256[:min(12, len(a.SHA256))]))
+			}
+		} else {
+			row("personal data", "purged")
+		}
+		for _, e := range events {
+			row("status "+e.At.Local().Format(time.DateTime), strings.TrimSpace(string(e.State)+" "+e.Note))
+		}
+		for _, e := range audit {
+			row("audit "+e.At.Local().Format(time.DateTime), strings.TrimSpace(e.Event+" "+e.Detail))
+		}
+		return tw.Flush()
+	})
 }
 
 // queueMaskApplication masks the personal data shown by queue show.
@@ -284,96 +268,78 @@ func queueMaskRest(s string, keep int) string {
 }
 
 func queueRetry(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("queue retry", flag.ContinueOnError)
-	sf := addQueueStoreFlags(fs)
-	all := fs.Bool("all", false, "every queued and uploading application")
-	if err := queueParseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	if *all == (fs.NArg() > 0) {
-		return &exitError{2, errors.New("usage: kioskctl queue retry [flags] INSTANCE-ID… | --all")}
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ids := fs.Args()
-	if *all {
-		list, err := st.List(ctx, offline.ListFilter{Pending: true, Limit: 1 << 30})
-		if err != nil {
-			return err
+	v := newStoreVerb("queue retry", stderr)
+	all := v.Bool("all", false, "every queued and uploading application")
+	v.Before = func() error {
+		if *all == (v.NArg() > 0) {
+			return &exitError{2, errors.New("usage: kioskctl queue retry [flags] INSTANCE-ID… | --all")}
 		}
-		for _, s := range list {
-			ids = append(ids, s.InstanceID)
-		}
+		return nil
 	}
-	for _, id := range ids {
-		if err := st.Retry(ctx, id); err != nil {
-			return queueNotFound(err)
+	return v.withStore(ctx, args, func(st *offline.Store) error {
+		ids := v.Args()
+		if *all {
+			list, err := st.List(ctx, offline.ListFilter{Pending: true, Limit: 1 << 30})
+			if err != nil {
+				return err
+			}
+			for _, s := range list {
+				ids = append(ids, s.InstanceID)
+			}
 		}
-	}
-	fmt.Fprintf(stdout, "%d due now\n", len(ids))
-	return nil
+		for _, id := range ids {
+			if err := st.Retry(ctx, id); err != nil {
+				return queueNotFound(err)
+			}
+		}
+		fmt.Fprintf(stdout, "%d due now\n", len(ids))
+		return nil
+	})
 }
 
 func queueStats(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("queue stats", flag.ContinueOnError)
-	sf := addQueueStoreFlags(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := queueParseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	s, err := st.Stats(ctx)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(s)
-	}
-	fmt.Fprintf(stdout, "pending %d (%s)", s.Pending, queueBytes(s.BytesPending))
-	if !s.OldestQueued.IsZero() {
-		fmt.Fprintf(stdout, ", oldest %s ago", s.OldestAge.Round(time.Second))
-	}
-	fmt.Fprintln(stdout)
-	states := make([]string, 0, len(s.ByState))
-	for k := range s.ByState {
-		states = append(states, string(k))
-	}
-	sort.Strings(states)
-	for _, k := range states {
-		fmt.Fprintf(stdout, "  %-17s %d\n", k, s.ByState[kiosk.State(k)])
-	}
-	return nil
+	v := newStoreVerb("queue stats", stderr)
+	asJSON := v.Bool("json", false, "print JSON")
+	return v.withStore(ctx, args, func(st *offline.Store) error {
+		s, err := st.Stats(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(s)
+		}
+		fmt.Fprintf(stdout, "pending %d (%s)", s.Pending, queueBytes(s.BytesPending))
+		if !s.OldestQueued.IsZero() {
+			fmt.Fprintf(stdout, ", oldest %s ago", s.OldestAge.Round(time.Second))
+		}
+		fmt.Fprintln(stdout)
+		states := make([]string, 0, len(s.ByState))
+		for k := range s.ByState {
+			states = append(states, string(k))
+		}
+		sort.Strings(states)
+		for _, k := range states {
+			fmt.Fprintf(stdout, "  %-17s %d\n", k, s.ByState[kiosk.State(k)])
+		}
+		return nil
+	})
 }
 
 func queuePurge(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("queue purge", flag.ContinueOnError)
-	sf := addQueueStoreFlags(fs)
-	days := fs.Int("retention-days", 0, "keep personal data this many days after the final state (default: configuration, else 7)")
-	if err := queueParseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ret := sf.retention
-	if *days > 0 {
-		ret = time.Duration(*days) * 24 * time.Hour
-	}
-	n, err := st.Purge(ctx, time.Now(), ret)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%d purged\n", n)
-	return nil
+	v := newStoreVerb("queue purge", stderr)
+	days := v.Int("retention-days", 0, "keep personal data this many days after the final state (default: configuration, else 7)")
+	return v.withStore(ctx, args, func(st *offline.Store) error {
+		ret := v.store.retention
+		if *days > 0 {
+			ret = time.Duration(*days) * 24 * time.Hour
+		}
+		n, err := st.Purge(ctx, time.Now(), ret)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d purged\n", n)
+		return nil
+	})
 }
 
 // transferKey loads the transfer key file, or with create makes it first.
@@ -397,116 +363,112 @@ func queueTransferKey(path string, create bool, stderr io.Writer) (offline.Key, 
 }
 
 func queueExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("queue export", flag.ContinueOnError)
-	sf := addQueueStoreFlags(fs)
-	out := fs.String("out", "", "transfer file to write (required)")
-	tk := fs.String("transfer-key", "", "transfer key file, made if absent (required)")
-	if err := queueParseFlags(fs, args, stderr); err != nil {
+	v := newStoreVerb("queue export", stderr)
+	out := v.String("out", "", "transfer file to write (required)")
+	tk := v.String("transfer-key", "", "transfer key file, made if absent (required)")
+	var key offline.Key
+	var f *os.File // the output, made before the store is opened
+	tmp := ""
+	v.Before = func() (err error) {
+		if *out == "" {
+			return &exitError{2, errors.New("--out FILE is required")}
+		}
+		if key, err = queueTransferKey(*tk, true, stderr); err != nil {
+			return err
+		}
+		// The output first: opening the store may drop root to the service
+		// user, who cannot write to the technician's stick.
+		tmp = *out + ".tmp"
+		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		return err
 	}
-	if *out == "" {
-		return &exitError{2, errors.New("--out FILE is required")}
-	}
-	key, err := queueTransferKey(*tk, true, stderr)
-	if err != nil {
-		return err
-	}
-	// The output first: opening the store may drop root to the service
-	// user, who cannot write to the technician's stick.
-	tmp := *out + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	defer st.Close()
-	res, err := st.Export(ctx, f, key)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, *out)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	fmt.Fprintf(stdout, "exported %d applications, %d attachments (%s) to %s\n", res.Applications, res.Attachments, queueBytes(res.Bytes), *out)
-	queueListDamage(stdout, res.Damaged) // verify.go
-	return queueDamageError(res.Damaged, "damaged, left out of the transfer file")
+	opened := false
+	defer func() {
+		if f != nil && !opened { // the store did not open
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	return v.withStore(ctx, args, func(st *offline.Store) error {
+		opened = true
+		res, err := st.Export(ctx, f, key)
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp, *out)
+		}
+		if err != nil {
+			os.Remove(tmp)
+			return err
+		}
+		fmt.Fprintf(stdout, "exported %d applications, %d attachments (%s) to %s\n", res.Applications, res.Attachments, queueBytes(res.Bytes), *out)
+		queueListDamage(stdout, res.Damaged) // verify.go
+		return queueDamageError(res.Damaged, "damaged, left out of the transfer file")
+	})
 }
 
 func queueImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("queue import", flag.ContinueOnError)
-	sf := addQueueStoreFlags(fs)
-	tk := fs.String("transfer-key", "", "transfer key file used by export (required)")
-	if err := queueParseFlags(fs, args, stderr); err != nil {
+	v := newStoreVerb("queue import", stderr)
+	tk := v.String("transfer-key", "", "transfer key file used by export (required)")
+	var key offline.Key
+	var f *os.File
+	defer func() {
+		if f != nil {
+			f.Close()
+		}
+	}()
+	v.Before = func() (err error) {
+		if v.NArg() != 1 {
+			return &exitError{2, errors.New("usage: kioskctl queue import [flags] --transfer-key KEY FILE")}
+		}
+		if key, err = queueTransferKey(*tk, false, stderr); err != nil {
+			return err
+		}
+		f, err = os.Open(v.Arg(0))
 		return err
 	}
-	if fs.NArg() != 1 {
-		return &exitError{2, errors.New("usage: kioskctl queue import [flags] --transfer-key KEY FILE")}
-	}
-	key, err := queueTransferKey(*tk, false, stderr)
-	if err != nil {
+	return v.withStore(ctx, args, func(st *offline.Store) error {
+		res, err := st.Import(ctx, f, key)
+		fmt.Fprintf(stdout, "imported %d applications, %d attachments (%s); %d already here\n", res.Applications, res.Attachments, queueBytes(res.Bytes), res.Skipped)
 		return err
-	}
-	f, err := os.Open(fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	res, err := st.Import(ctx, f, key)
-	fmt.Fprintf(stdout, "imported %d applications, %d attachments (%s); %d already here\n", res.Applications, res.Attachments, queueBytes(res.Bytes), res.Skipped)
-	return err
+	})
 }
 
 func queueDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("queue demo", flag.ContinueOnError)
-	sf := addQueueStoreFlags(fs)
-	count := fs.Int("count", 10, "how many applications")
-	kb := fs.Int("attachment-kb", 64, "size of each random attachment in KiB (0: none)")
-	allowTest := fs.Bool("allow-test-data", false, "allow test applications in a production terminal's store")
-	if err := queueParseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	if err := sf.resolve(); err != nil {
-		return err
-	}
-	if !sf.plan.Config.Simulated() && !*allowTest {
-		return &exitError{2, fmt.Errorf("the store in %s belongs to a production terminal: synthetic applications would be sent to the province; add --allow-test-data if that is meant (they are flagged test on the wire)", sf.plan.StoreDir)}
-	}
-	st, err := ctlOpenStore(ctx, sf.plan, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	station := kiosk.Station{Code: "000000000", Terminal: "DEMO", Name: "演示终端"}
-	for i := range *count {
-		now := time.Now()
-		seq, err := st.NextAcceptanceSeq(ctx, now)
-		if err != nil {
+	v := newStoreVerb("queue demo", stderr)
+	v.Create = true
+	count := v.Int("count", 10, "how many applications")
+	kb := v.Int("attachment-kb", 64, "size of each random attachment in KiB (0: none)")
+	allowTest := v.Bool("allow-test-data", false, "allow test applications in a production terminal's store")
+	v.Before = func() error {
+		if err := v.store.resolve(); err != nil {
 			return err
 		}
-		app, files := queueDemoApplication(station, now, seq, i, *kb)
-		if err := st.Enqueue(ctx, app, files); err != nil {
-			return err
+		if !v.store.plan.Config.Simulated() && !*allowTest {
+			return &exitError{2, fmt.Errorf("the store in %s belongs to a production terminal: synthetic applications would be sent to the province; add --allow-test-data if that is meant (they are flagged test on the wire)", v.store.plan.StoreDir)}
 		}
-		fmt.Fprintf(stdout, "%s %s\n", app.InstanceID, app.AcceptanceNo)
+		return nil
 	}
-	return nil
+	return v.withStore(ctx, args, func(st *offline.Store) error {
+		station := kiosk.Station{Code: "000000000", Terminal: "DEMO", Name: "演示终端"}
+		for i := range *count {
+			now := time.Now()
+			seq, err := st.NextAcceptanceSeq(ctx, now)
+			if err != nil {
+				return err
+			}
+			app, files := queueDemoApplication(station, now, seq, i, *kb)
+			if err := st.Enqueue(ctx, app, files); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s %s\n", app.InstanceID, app.AcceptanceNo)
+		}
+		return nil
+	})
 }
 
 // queueDemoApplication makes a synthetic application (Test=true) with a made-up

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"syscall"
@@ -43,6 +45,57 @@ func ctlPlan(cfgPath, data, key string) (*terminal.Plan, error) {
 		plan.KeyFile, plan.KeyFromCredential = key, false
 	}
 	return plan, nil
+}
+
+// storeVerb is a kioskctl verb on the kiosk's store (queue …, sync now).
+// Its flag set carries the store flags every such verb takes (--config,
+// --data, --key: addQueueStoreFlags) beside the verb's own, which the verb
+// declares on it before calling withStore.
+type storeVerb struct {
+	*flag.FlagSet
+	store  *queueStoreFlags
+	stderr io.Writer
+	// Before, when set, runs once the flags are parsed and before the store
+	// is resolved and opened: usage checks (exit 2), and what must happen
+	// while kioskctl may still be root (the output on the technician's
+	// stick, the transfer key).
+	Before func() error
+	// Create makes the store when there is none (queue demo only).
+	Create bool
+}
+
+func newStoreVerb(name string, stderr io.Writer) *storeVerb {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	return &storeVerb{FlagSet: fs, store: addQueueStoreFlags(fs), stderr: stderr}
+}
+
+// parse parses args: -h prints the usage and returns flag.ErrHelp (main
+// exits 0), a bad flag is exit 2.
+func (v *storeVerb) parse(args []string) error {
+	return queueParseFlags(v.FlagSet, args, v.stderr)
+}
+
+// withStore parses args, runs Before, opens the store the kiosk with the
+// same configuration opens (ctlPlan, ctlOpenStore: never a new empty one
+// unless Create), runs fn on it and closes it.
+func (v *storeVerb) withStore(ctx context.Context, args []string, fn func(st *offline.Store) error) error {
+	if err := v.parse(args); err != nil {
+		return err
+	}
+	if v.Before != nil {
+		if err := v.Before(); err != nil {
+			return err
+		}
+	}
+	if err := v.store.resolve(); err != nil {
+		return err
+	}
+	st, err := ctlOpenStore(ctx, v.store.plan, v.Create)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
 }
 
 // ctlOpenStore opens the plan's store. It never creates one unless create

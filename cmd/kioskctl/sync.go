@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bianmin/kiosk/cmd/internal/terminal"
+	"github.com/bianmin/kiosk/offline"
 	"github.com/bianmin/kiosk/sync/client"
 	"github.com/bianmin/kiosk/sync/relay"
 )
@@ -23,59 +23,56 @@ func init() {
 // [--data DIR] [--key FILE] [--platform URL]. The store and the platform are
 // those the kiosk with the same configuration uses (terminal.Resolve).
 func syncNow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("sync now", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	platform := fs.String("platform", "", "platform base URL, overriding the configuration (http://127.0.0.1:PORT allowed for development)")
-	data := fs.String("data", "", "state directory (default: the configuration's store.data_dir)")
-	keyFile := fs.String("key", "", "store key file (default: the systemd credential, else store.key_file, else DATA/store.key)")
-	cfgFile := fs.String("config", "", "kiosk configuration file (default: "+defaultConfigPath+" when present, else simulation defaults)")
-	cert := fs.String("cert", "", "terminal client certificate (PEM) for https")
-	keyPEM := fs.String("keyfile", "", "terminal client key (PEM) for https")
-	ca := fs.String("ca", "", "platform CA (PEM)")
-	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
-	once := fs.Bool("once", false, "one pass only, no retries")
-	quiet := fs.Bool("quiet", false, "no progress bar")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{2, err}
-	}
-	plan, err := ctlPlan(*cfgFile, *data, *keyFile)
-	if err != nil {
-		return err
-	}
-	pc, err := plan.PlatformConfig()
-	if err != nil {
-		return err
-	}
-	if *platform != "" {
-		pc.BaseURL = *platform
-		pc.AllowInsecureLoopback = true // explicitly given on the command line
-	}
-	for dst, v := range map[*string]string{&pc.CertFile: *cert, &pc.KeyFile: *keyPEM, &pc.CAFile: *ca} {
-		if v != "" {
-			*dst = v
+	v := newStoreVerb("sync now", stderr)
+	platform := v.String("platform", "", "platform base URL, overriding the configuration (http://127.0.0.1:PORT allowed for development)")
+	cert := v.String("cert", "", "terminal client certificate (PEM) for https")
+	keyPEM := v.String("keyfile", "", "terminal client key (PEM) for https")
+	ca := v.String("ca", "", "platform CA (PEM)")
+	timeout := v.Duration("timeout", 10*time.Minute, "give up after this long")
+	once := v.Bool("once", false, "one pass only, no retries")
+	quiet := v.Bool("quiet", false, "no progress bar")
+	var cl *client.Client
+	v.Before = func() error {
+		if err := v.store.resolve(); err != nil {
+			return err
 		}
-	}
-	if pc.BaseURL == "" {
-		return &exitError{2, errors.New("this configuration's platform is the emulator inside the kiosk (simulation): give --platform URL")}
-	}
-	cl, err := terminal.NewClient(pc)
-	if err != nil {
-		var f *terminal.Failure
-		if errors.As(err, &f) && errors.Is(err, client.ErrInsecure) {
-			return &exitError{2, err}
+		pc, err := v.store.plan.PlatformConfig()
+		if err != nil {
+			return err
 		}
-		return err
+		if *platform != "" {
+			pc.BaseURL = *platform
+			pc.AllowInsecureLoopback = true // explicitly given on the command line
+		}
+		for dst, v := range map[*string]string{&pc.CertFile: *cert, &pc.KeyFile: *keyPEM, &pc.CAFile: *ca} {
+			if v != "" {
+				*dst = v
+			}
+		}
+		if pc.BaseURL == "" {
+			return &exitError{2, errors.New("this configuration's platform is the emulator inside the kiosk (simulation): give --platform URL")}
+		}
+		if cl, err = terminal.NewClient(pc); err != nil {
+			var f *terminal.Failure
+			if errors.As(err, &f) && errors.Is(err, client.ErrInsecure) {
+				return &exitError{2, err}
+			}
+			return err
+		}
+		return nil
 	}
-	st, err := ctlOpenStore(ctx, plan, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	fmt.Fprintf(stderr, "store %s\n", plan.StoreDir)
+	return v.withStore(ctx, args, func(st *offline.Store) error {
+		return syncDrain(ctx, st, cl, v.store.plan.StoreDir, *timeout, *once, *quiet, stdout, stderr)
+	})
+}
 
-	bar := &syncBar{w: stderr, quiet: *quiet}
+// syncDrain is sync now on the opened store: drain until empty, or the
+// deadline, or one pass with once.
+func syncDrain(ctx context.Context, st *offline.Store, cl *client.Client, storeDir string, timeout time.Duration, once, quiet bool, stdout, stderr io.Writer) error {
+	fmt.Fprintf(stderr, "store %s\n", storeDir)
+	bar := &syncBar{w: stderr, quiet: quiet}
 	r := relay.New(st, cl, relay.Config{BackoffBase: 500 * time.Millisecond, BackoffCap: 5 * time.Second, OnProgress: bar.update}, nil)
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var lastErr, cause error
 	for {
@@ -94,11 +91,11 @@ func syncNow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stdout, "queue drained: %d submitted\n", s.Submitted)
 			return nil
 		}
-		if e := syncCause(nil, lastErr); e != nil && !*quiet {
+		if e := syncCause(nil, lastErr); e != nil && !quiet {
 			fmt.Fprintf(stderr, "sync: %d left; last error: %s\n", depth, firstLine(e))
 		}
-		if *once || ctx.Err() != nil {
-			return syncNotSent(ctx, st, depth, cause, r.Status().LastError, *timeout, stderr)
+		if once || ctx.Err() != nil {
+			return syncNotSent(ctx, st, depth, cause, r.Status().LastError, timeout, stderr)
 		}
 		select {
 		case <-ctx.Done():

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -22,30 +21,23 @@ func init() {
 // queueVerify is kioskctl queue verify [--json]: offline.Store.Verify over
 // the kiosk's store, opened as the kiosk opens it.
 func queueVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("queue verify", flag.ContinueOnError)
-	sf := addQueueStoreFlags(fs)
-	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if err := queueParseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	res, err := st.Verify(ctx)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		if err := json.NewEncoder(stdout).Encode(res); err != nil {
+	v := newStoreVerb("queue verify", stderr)
+	asJSON := v.Bool("json", false, "print the result as JSON")
+	return v.withStore(ctx, args, func(st *offline.Store) error {
+		res, err := st.Verify(ctx)
+		if err != nil {
 			return err
 		}
-	} else {
-		fmt.Fprintf(stdout, "checked %d applications, %d attachments (%s)\n", res.Applications, res.Attachments, queueBytes(res.Bytes))
-		queueListDamage(stdout, res.Damaged)
-	}
-	return queueDamageError(res.Damaged, "damaged")
+		if *asJSON {
+			if err := json.NewEncoder(stdout).Encode(res); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintf(stdout, "checked %d applications, %d attachments (%s)\n", res.Applications, res.Attachments, queueBytes(res.Bytes))
+			queueListDamage(stdout, res.Damaged)
+		}
+		return queueDamageError(res.Damaged, "damaged")
+	})
 }
 
 // queueListDamage prints one line per damaged part (no personal data).
