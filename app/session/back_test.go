@@ -83,3 +83,49 @@ func TestBackWithNothingBehind(t *testing.T) {
 		t.Fatalf("Back on a fresh session: %s", got)
 	}
 }
+
+// TestNextCardOnTheEndScreenStartsClean: a card read while the end screen
+// of the last visit is up starts a new visit whose history begins at the
+// attract screen: Back from its home screen never returns to the last
+// visit's end screen. Mutation killed (gremlins, session.go CardRead): the
+// reset on the end screen skipped (scr == ScreenEnd negated).
+func TestNextCardOnTheEndScreenStartsClean(t *testing.T) {
+	s, _, _, _ := newSession(t)
+	s.CardRead(card())
+	if err := s.ChooseItem("A"); err != nil {
+		t.Fatal(err)
+	}
+	s.End()
+	if got := s.Snapshot().Screen; got != ScreenEnd {
+		t.Fatalf("after End: %s", got)
+	}
+	next := &kiosk.Identity{CardType: kiosk.CardResident, Source: kiosk.SourceCard, Name: "李四", IDNumber: "110105195001010011", SexCode: "1"}
+	s.CardRead(next)
+	snap := s.Snapshot()
+	if snap.Screen != ScreenHome || snap.Identity == nil || snap.Identity.Name != "李四" {
+		t.Fatalf("the next card: screen %s identity %+v", snap.Screen, snap.Identity)
+	}
+	s.Back()
+	if got := s.Snapshot().Screen; got != ScreenAttract {
+		t.Errorf("Back from the next visit's home: %s, want attract (not the last visit's screens)", got)
+	}
+}
+
+// TestHomeWithoutResident: Home shows the home screen to a resident and the
+// attract screen when nobody is identified. Mutation killed (gremlins,
+// session.go Home): the identity check negated.
+func TestHomeWithoutResident(t *testing.T) {
+	s, _, _, _ := newSession(t)
+	s.Home()
+	if got := s.Snapshot().Screen; got != ScreenAttract {
+		t.Errorf("Home with nobody identified: %s, want attract", got)
+	}
+	s.CardRead(card())
+	if err := s.ChooseItem("A"); err != nil {
+		t.Fatal(err)
+	}
+	s.Home()
+	if got := s.Snapshot().Screen; got != ScreenHome {
+		t.Errorf("Home with a resident: %s, want home", got)
+	}
+}
