@@ -39,7 +39,12 @@ func (u *UI) attract(s session.Snapshot) fyne.CanvasObject {
 	cardText := canvas.NewText(u.T("attract.hint_card"), kiotheme.Primary)
 	cardText.TextSize = u.th.Size(fynetheme.SizeNameHeadingText)
 	cardText.Alignment = fyne.TextAlignCenter
-	cardBox := container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 260), container.NewStack(card, container.NewCenter(cardText))))
+	cardText2 := canvas.NewText(" ", kiotheme.Primary) // the second line without a reader
+	cardText2.TextSize = u.th.Size(fynetheme.SizeNameSubHeadingText)
+	cardText2.Alignment = fyne.TextAlignCenter
+	u.bindCardHint(s, cardText, cardText2)
+	hint := container.NewCenter(container.NewVBox(cardText, cardText2))
+	cardBox := container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 260), container.NewStack(card, hint)))
 	arrow := canvas.NewText("↓  ↓  ↓", kiotheme.Primary)
 	arrow.TextSize = u.th.Size(kiotheme.SizeNameHero)
 	arrow.Alignment = fyne.TextAlignCenter
@@ -66,15 +71,16 @@ func (u *UI) attract(s session.Snapshot) fyne.CanvasObject {
 		// The subtitle and the notice sit over the card, so that the
 		// whole screen fits 1080 px high in 长辈模式 too.
 		half := u.textWidth()/2 - 2*u.th.Size(fynetheme.SizeNamePadding)
-		sub.SetText(breakLines(u.T("attract.subtitle"), u.th.Size(fynetheme.SizeNameHeadingText), true, half))
-		u.cur.width = half // the notice breaks to the column
-		notice = u.notice(s)
-		cardBox = container.NewCenter(container.NewGridWrap(fyne.NewSize(480, 200), container.NewStack(card, container.NewCenter(cardText))))
+		u.cur.width = half // the subtitle and the notice break to the column
+		u.bindAttractSubtitle(s, sub)
+		notice = u.attractNotice(s)
+		cardBox = container.NewCenter(container.NewGridWrap(fyne.NewSize(480, 200), container.NewStack(card, hint)))
 		left := vbox(sub, notice, cardBox) // no arrow: where the reader sits differs on landscape cabinets
 		right := vbox(actions, hours)
 		return u.page_(vbox(title, container.NewGridWithColumns(2, left, right)), nil)
 	}
-	return u.page_(vbox(title, sub, u.notice(s), cardBox, arrow, actions, hours), nil)
+	u.bindAttractSubtitle(s, sub) // the card, or without a reader the QR code and staff
+	return u.page_(vbox(title, sub, u.attractNotice(s), cardBox, arrow, actions, hours), nil)
 }
 
 // manualID: an assisting agent types the applicant's identity. What is
@@ -410,6 +416,9 @@ func (u *UI) guide(s session.Snapshot) fyne.CanvasObject {
 		read := widget.NewButton(u.T("guide.read_aloud"), func() { u.sess.Say(strings.Join(spoken, "。")); u.sess.Touch() })
 		body = append([]fyne.CanvasObject{read}, body...)
 	}
+	// 开始办理 may raise a question first (printer out, disk low:
+	// Snapshot.Ask), shown over the guide.
+	u.onUpdate(s, u.updateAsk)
 	return u.page_(vbox(body...), u.bottom(true, u.primary(u.T("guide.start"), u.sess.StartForm)))
 }
 
@@ -564,9 +573,7 @@ func (u *UI) choiceGrid(f kiosk.FieldSpec, value string) fyne.CanvasObject {
 
 // needsPerson reports a material no scan can give: a face check needs a
 // camera this terminal does not have, so staff or a window must do it.
-func needsPerson(m kiosk.MaterialSpec) bool {
-	return strings.Contains(m.Name, "人脸") || strings.Contains(m.Standard, "摄像头")
-}
+func needsPerson(m kiosk.MaterialSpec) bool { return session.NeedsPerson(m) }
 
 func materialsKey(s session.Snapshot) string {
 	var b strings.Builder
@@ -648,7 +655,7 @@ func (u *UI) materialRow(i int, m session.MaterialChoice) []fyne.CanvasObject {
 	if m.Mode == kiosk.MaterialScanned {
 		scan = u.T("materials.rescan")
 	}
-	btns.Add(widget.NewButton(scan, func() { u.sess.ScanMaterial(i) }))
+	btns.Add(widget.NewButton(scan, func() { _ = u.sess.ScanMaterial(i) }))
 	if m.Spec.Committable {
 		btns.Add(widget.NewButton(u.T("materials.commit"), func() { _ = u.sess.SetMaterialMode(i, kiosk.MaterialCommitted) }))
 	}
@@ -740,7 +747,7 @@ func (u *UI) printerReady() bool {
 }
 
 func (u *UI) doneKey(s session.Snapshot) string {
-	return fmt.Sprintf("%d|%v|%v|%v|%v|%v", len(s.Receipts), s.PrintErr, s.FormErr, s.FormsPrinted, s.Busy, u.printerReady())
+	return fmt.Sprintf("%d|%v|%v|%v|%v|%v|%v", len(s.Receipts), s.PrintErr, s.FormErr, s.FormsPrinted, s.Busy, u.printerCanPrint(s), s.ReprintErr)
 }
 
 func (u *UI) done(s session.Snapshot) fyne.CanvasObject {
@@ -771,7 +778,9 @@ func (u *UI) done(s session.Snapshot) fyne.CanvasObject {
 		if s.PrintErr != nil {
 			e := u.para(u.T("done.print_failed", u.errorText(s.PrintErr)))
 			e.Importance = widget.DangerImportance
-			out = append(out, e)
+			onScreen := u.para(u.T("done.receipt_on_screen")) // the QR above is the receipt
+			onScreen.Importance = widget.HighImportance
+			out = append(out, e, onScreen)
 			if reprints > 0 && !s.Busy {
 				again := u.para(u.T("done.reprint_failed_again"))
 				again.Importance = widget.DangerImportance
@@ -783,14 +792,19 @@ func (u *UI) done(s session.Snapshot) fyne.CanvasObject {
 				reprints++
 				u.sess.Reprint()
 			})
+			// The session refuses a reprint while one prints or while the
+			// printer cannot print (Snapshot.ReprintErr); the button says
+			// so before the tap.
 			switch {
 			case s.Busy:
 				reprint.Disable() // one copy at a time
-			case !u.printerReady():
+			case !u.printerCanPrint(s):
 				// Out of paper, cover open…: a reprint now would fail or
 				// queue a copy that comes out later; wait for staff.
 				reprint.Disable()
 				out = append(out, u.para(u.T("done.reprint_wait")))
+			case s.ReprintErr != nil:
+				out = append(out, u.para(u.reprintRefusal(s)))
 			}
 			out = append(out, reprint)
 		} else {
@@ -898,7 +912,11 @@ func setEnabled(b *widget.Button, on bool) {
 func (u *UI) end(s session.Snapshot) fyne.CanvasObject {
 	t := u.heading(u.T("end.title"))
 	t.Alignment = fyne.TextAlignCenter
-	c := canvas.NewText(u.T("end.take_card"), kiotheme.Red)
+	take := "end.take_card"
+	if s.Degraded.PrinterOut {
+		take = "end.take_card_only" // no receipt came out: it was on screen
+	}
+	c := canvas.NewText(u.T(take), kiotheme.Red)
 	c.TextSize = u.th.Size(fynetheme.SizeNameHeadingText)
 	c.TextStyle.Bold = true
 	c.Alignment = fyne.TextAlignCenter
@@ -912,7 +930,7 @@ func progressKey(s session.Snapshot) string {
 }
 
 func (u *UI) progress(s session.Snapshot) fyne.CanvasObject {
-	head := []fyne.CanvasObject{u.heading(u.T("progress.title")), u.para(u.T("progress.hint")), u.notice(s)}
+	head := []fyne.CanvasObject{u.heading(u.T("progress.title")), u.para(progressHint(u.tr, s.Degraded)), u.notice(s)}
 	page := 0
 	var r *region
 	r = u.region(s, func(s session.Snapshot) string { return progressKey(s) }, func(s session.Snapshot) []fyne.CanvasObject {
