@@ -27,6 +27,7 @@ import (
 	qrsim "github.com/bianmin/kiosk/devices/qrscan/sim"
 	"github.com/bianmin/kiosk/devices/scanner/escl/esclsim"
 	scansim "github.com/bianmin/kiosk/devices/scanner/sim"
+	"github.com/bianmin/kiosk/devices/serialport"
 	"github.com/bianmin/kiosk/sync/catalogsig"
 	"github.com/bianmin/kiosk/sync/platformsim"
 )
@@ -245,6 +246,17 @@ func TestProvisionEndToEnd(t *testing.T) {
 	json.Unmarshal([]byte(out), &rs)
 	if st == 0 || len(rs) != 1 || rs[0].OK || rs[0].Reason != selftest.ReasonBusy {
 		t.Errorf("selftest while the kiosk holds the reader: exit %d %+v", st, rs)
+	}
+
+	// Any verb, not only selftest: idcard read on the appliance's
+	// configuration sees the kiosk's lock too.
+	saved := defaultConfigPath
+	defaultConfigPath = f.cfg
+	serialport.SetLockDir("") // as in a fresh kioskctl process
+	st, _, errs = kioskctl(t, "idcard", "read", "--port", f.readerPTY, "--timeout", "2")
+	defaultConfigPath = saved
+	if st == 0 || !strings.Contains(errs, "in use") {
+		t.Errorf("idcard read while the kiosk holds the reader: exit %d %s", st, errs)
 	}
 
 	var item string
