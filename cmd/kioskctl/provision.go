@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -71,7 +72,7 @@ type provisionFlags struct {
 	paper, dpi                            int
 	ports                                 string
 	voice                                 bool
-	force, asJSON                         bool
+	force, asJSON, interactive            bool
 	timeout                               time.Duration
 }
 
@@ -126,11 +127,17 @@ func provision(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&f.dpi, "dpi", 200, "scan resolution")
 	fs.StringVar(&f.ports, "ports", "", "serial ports to probe for auto, comma-separated (default /dev/serial/by-id/*, ttyUSB*, ttyACM*)")
 	fs.BoolVar(&f.voice, "voice", true, "spoken prompts")
+	fs.BoolVar(&f.interactive, "interactive", false, "ask for each required value not given as a flag")
 	fs.BoolVar(&f.force, "force", false, "replace this terminal's certificate with a new enrollment (a new --code)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
 	fs.DurationVar(&f.timeout, "timeout", 3*time.Minute, "overall limit")
 	if err := fs.Parse(args); err != nil {
 		return &exitError{2, err}
+	}
+	if f.interactive {
+		if err := f.ask(provisionInput, stderr); err != nil {
+			return &exitError{2, err}
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
@@ -176,6 +183,46 @@ func (r *provisionReport) print(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "configuration NOT written (%s)\n", r.Config)
 	}
+}
+
+// provisionInput is where --interactive reads the answers.
+var provisionInput io.Reader = os.Stdin
+
+// ask prompts for each required value left empty, one line each; a
+// division code is asked again until it is valid.
+func (f *provisionFlags) ask(in io.Reader, out io.Writer) error {
+	sc := bufio.NewScanner(in)
+	for _, q := range []struct {
+		v        *string
+		prompt   string
+		valid    func(string) error
+		optional bool // asked once; empty is an answer
+	}{
+		{&f.stationCode, "站点编码 station code", nil, false},
+		{&f.stationName, "站点名称 station name", nil, false},
+		{&f.terminalNo, "终端编号 terminal number (T01)", nil, false},
+		{&f.division, "12 位区划代码 division code", validDivision, false},
+		{&f.address, "安装地址 address", nil, true},
+		{&f.platform, "平台地址 platform URL (https://…)", nil, false},
+		{&f.platformCA, "平台 CA 证书文件 platform CA file (empty: system roots)", nil, true},
+		{&f.code, "开通码 enrollment code (empty: keep this terminal's certificate)", nil, true},
+	} {
+		for asked := false; strings.TrimSpace(*q.v) == "" && !(q.optional && asked); asked = true {
+			fmt.Fprintf(out, "%s: ", q.prompt)
+			if !sc.Scan() {
+				return errors.New("provision: input ended before every value was given")
+			}
+			v := strings.TrimSpace(sc.Text())
+			if q.valid != nil && v != "" {
+				if err := q.valid(v); err != nil {
+					fmt.Fprintln(out, err)
+					continue
+				}
+			}
+			*q.v = v
+		}
+	}
+	return nil
 }
 
 func (f *provisionFlags) check() error {

@@ -424,3 +424,26 @@ func TestValidDivision(t *testing.T) {
 		}
 	}
 }
+
+// TestProvisionInteractive: with --interactive the values not given as
+// flags are asked for, a bad division code is asked again, and the result
+// is the same provisioned terminal.
+func TestProvisionInteractive(t *testing.T) {
+	f := newField(t)
+	code, _ := f.plat.NewEnrollmentCode("330106001-T09", 10*time.Minute)
+	provisionInput = strings.NewReader(strings.Join([]string{"330106001", "双流村便民服务站", "T09",
+		"330106013000", "330106013201", "", f.url, f.caFile, code}, "\n") + "\n")
+	t.Cleanup(func() { provisionInput = os.Stdin })
+	st, out, errs := kioskctl(t, "provision", "--interactive", "--config", f.cfg, "--data", f.data,
+		"--ports", f.printerPTY+","+f.readerPTY, "--scanner", "none", "--qr", "none", "--a4", "none", "--voice=false")
+	if st != 0 {
+		t.Fatalf("exit %d\n%s\n%s", st, out, errs)
+	}
+	if !strings.Contains(errs, "village") {
+		t.Errorf("the bad division code was not refused:\n%s", errs)
+	}
+	cfg, err := config.Load(f.cfg)
+	if err != nil || cfg.Station.Division != "330106013201" || cfg.Station.Terminal != "T09" || cfg.Station.Address != "" {
+		t.Errorf("configuration %+v %v", cfg.Station, err)
+	}
+}
