@@ -218,14 +218,7 @@ func checksFor(ctx context.Context, cfg config.Config, o checkOptions) (selftest
 		add(selftest.Scan(sc, cfg.Scanner.DPI))
 	}
 	// The QR scanner.
-	var qr qrscan.Opener
-	switch cfg.QR.Backend {
-	case config.BackendSerial:
-		qr = qrscan.SerialOpener(cfg.QR.Port, 115200)
-	case config.BackendEvdev:
-		qr = qrscan.EvdevOpener(cfg.QR.Port)
-	}
-	if qr != nil {
+	if qr := terminal.QROpener(cfg.QR); qr != nil {
 		if o.provisioning {
 			add(qrOpens(qr))
 		} else {

@@ -137,6 +137,7 @@ type Scanner struct {
 type QR struct {
 	Backend string `toml:"backend"`
 	Port    string `toml:"port"` // serial port or /dev/input/eventN
+	Baud    int    `toml:"baud"` // serial speed (backend serial and sim)
 }
 
 // UI is the touchscreen.
@@ -173,7 +174,7 @@ func Default() Config {
 		IDCard:   IDCard{Backend: BackendSim, Baud: 115200, USB: "0400:C35A", PollInterval: Duration{50 * time.Millisecond}},
 		Printer:  Printer{Backend: BackendSim, Baud: 115200, PaperMM: 80, NativeQR: true, Cutter: true},
 		Scanner:  Scanner{Backend: BackendSim, DPI: 200},
-		QR:       QR{Backend: BackendSim},
+		QR:       QR{Backend: BackendSim, Baud: 115200},
 		UI: UI{Language: "zh-CN", Voice: true, Volume: 100, Width: 1080, Height: 1920,
 			IdleTimeout: Duration{90 * time.Second}, WarnFor: Duration{20 * time.Second}},
 		Log: Log{Level: "info"},

@@ -28,7 +28,7 @@ func TestExampleFileParses(t *testing.T) {
 	if err != nil {
 		t.Fatalf("example config: %v", err)
 	}
-	if c.IDCard.Backend != BackendSerial || c.IDCard.PollInterval.Duration != 50*time.Millisecond {
+	if c.IDCard.Backend != BackendSerial || c.IDCard.PollInterval.Duration != 50*time.Millisecond || c.QR.Baud != 115200 {
 		t.Errorf("example: %+v", c.IDCard)
 	}
 	// The installed example is a production terminal, and says which of the

@@ -513,6 +513,20 @@ func (t *Terminal) startReader(ctx context.Context, cfg config.Config, opt Optio
 	return nil
 }
 
+// QROpener opens the configured QR scanner: a serial one at qr.baud
+// (default 115200) or a keyboard-wedge one on evdev; nil for the other
+// backends (none; sim, whose pty the terminal starts). kioskctl selftest
+// opens the scanner through it too.
+func QROpener(q config.QR) qrscan.Opener {
+	switch q.Backend {
+	case config.BackendSerial:
+		return qrscan.SerialOpener(q.Port, q.Baud)
+	case config.BackendEvdev:
+		return qrscan.EvdevOpener(q.Port)
+	}
+	return nil
+}
+
 func (t *Terminal) startQR(ctx context.Context, cfg config.Config) error {
 	var open qrscan.Opener
 	switch cfg.QR.Backend {
@@ -522,13 +536,11 @@ func (t *Terminal) startQR(ctx context.Context, cfg config.Config) error {
 			return fmt.Errorf("terminal: QR simulator: %w", err)
 		}
 		t.Sims.QR = q
-		open = qrscan.SerialOpener(path, 115200)
-	case config.BackendSerial:
-		open = qrscan.SerialOpener(cfg.QR.Port, 115200)
-	case config.BackendEvdev:
-		open = qrscan.EvdevOpener(cfg.QR.Port)
+		open = qrscan.SerialOpener(path, cfg.QR.Baud)
 	case config.BackendNone:
 		return nil
+	default:
+		open = QROpener(cfg.QR)
 	}
 	svc := qrscan.NewService(open, t.log)
 	t.QR = svc
