@@ -70,3 +70,24 @@ func TestAdminSetPIN(t *testing.T) {
 		t.Fatal("remove failed")
 	}
 }
+
+// TestDiagBundleHasNoPINHash: kioskctl diag bundle leaves the admin and
+// staff PIN hashes and the staff's names out of config.json.
+func TestDiagBundleHasNoPINHash(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "kiosk.toml")
+	h, _ := auth.HashWith("246813", auth.Params{Memory: 64, Time: 1, Threads: 1})
+	body := "mode = \"simulation\"\n[store]\ndata_dir = \"" + dir + "\"\n[admin]\npin_hash = \"" + h + "\"\n[[staff]]\nnumber = \"G0012\"\nname = \"王芳\"\npin_hash = \"" + h + "\"\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "diag.tar.gz")
+	if code, stdout, errs := queueRun(t, "diag", "bundle", "--config", cfg, "--out", out); code != 0 {
+		t.Fatalf("diag: exit %d\n%s%s", code, stdout, errs)
+	}
+	for name, b := range readTarGz(t, out) {
+		if strings.Contains(b, "argon2id") || strings.Contains(b, "王芳") {
+			t.Errorf("%s holds a PIN hash or a staff name", name)
+		}
+	}
+}

@@ -9,13 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"time"
 
 	"github.com/bianmin/kiosk/cmd/internal/config"
+	"github.com/bianmin/kiosk/cmd/internal/diag"
 	"github.com/bianmin/kiosk/cmd/internal/terminal"
 )
 
@@ -136,23 +136,10 @@ func diagCollect(ctx context.Context, sf *queueStoreFlags) ([]diagEntry, error) 
 	return es, nil
 }
 
-// diagRedact returns the configuration with nothing secret: it holds paths
-// to the key files, not keys, so only the platform URL's user info and query
-// (where a token could sit) go.
-func diagRedact(c config.Config) config.Config {
-	for _, p := range []*string{&c.Platform.URL, &c.Platform.QueryBase} {
-		if u, err := url.Parse(*p); err == nil && *p != "" {
-			if u.User != nil {
-				u.User = url.User("REDACTED")
-			}
-			if u.RawQuery != "" {
-				u.RawQuery = "REDACTED"
-			}
-			*p = u.String()
-		}
-	}
-	return c
-}
+// diagRedact returns the configuration with nothing secret (diag.Redact:
+// paths to key files stay; the platform URL's user info and query, the PIN
+// hashes and the staff's names go).
+func diagRedact(c config.Config) config.Config { return diag.Redact(c) }
 
 func diagWrite(w io.Writer, es []diagEntry, now time.Time) error {
 	zw := gzip.NewWriter(w)
