@@ -32,7 +32,8 @@ func firstLine(text string) string {
 // the attract screen in each degraded mode says what works (without a
 // reader: the QR code and staff, never 放置身份证; printer out and disk low:
 // a plain line), fits the display without scrolling, is not rebuilt, and
-// its buttons stay where the finger expects them. Screenshots with -shots.
+// its buttons and the card picture stay where the finger and the eye expect
+// them. Screenshots with -shots.
 // Kills: the subtitle or the card picture ignoring the reader's absence,
 // the degraded line missing, its room not reserved (the buttons move).
 func TestAttractInDegradedModes(t *testing.T) {
@@ -63,6 +64,15 @@ func TestAttractInDegradedModes(t *testing.T) {
 							t.Fatalf("no %q on the attract screen", l)
 						}
 						out[l] = abs(b)
+					}
+					// The drawn card outline (where the eye goes) stays too.
+					walk(w.Content(), func(o fyne.CanvasObject) {
+						if r, ok := o.(*canvas.Rectangle); ok && r.StrokeWidth == 6 {
+							out["card"] = abs(r)
+						}
+					})
+					if _, ok := out["card"]; !ok {
+						t.Fatal("no card outline on the attract screen")
 					}
 					return out
 				}
