@@ -18,16 +18,24 @@ const AlertDiskLow = "disk_low"
 // once: a disk that became low at error level with alert=disk_low (new
 // applications are refused: a technician must come), the other modes at
 // warning level. Heartbeats and metrics read the same Degraded.
-func (t *Terminal) watchDegraded(ctx context.Context, every time.Duration) error {
+//
+// A change is logged once it has held for settle, as the session shows it:
+// the devices coming up at start (a reader not yet opened) alert nobody.
+func (t *Terminal) watchDegraded(ctx context.Context, every, settle time.Duration) error {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
-	var last []string
+	var logged, cand []string
+	var since time.Time
 	for {
 		modes := t.Degraded()
 		t.Session.SetDegraded(session.DegradedFrom(modes))
-		if !slices.Equal(modes, last) {
-			t.logDegraded(last, modes)
-			last = modes
+		now := time.Now()
+		if !slices.Equal(modes, cand) {
+			cand, since = modes, now
+		}
+		if !slices.Equal(cand, logged) && now.Sub(since) >= settle {
+			t.logDegraded(logged, cand)
+			logged = cand
 		}
 		select {
 		case <-ctx.Done():

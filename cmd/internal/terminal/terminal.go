@@ -222,11 +222,11 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 	// The relay last: its heartbeat reads the device services.
 	t.sv.Go(ctx, "relay", t.Relay)
 	t.sv.Go(ctx, "session", supervise.Func(t.Session.Run))
-	every := time.Second
+	every, settle := time.Second, 3*time.Second // the session's settle time (session.Config.DegradedSettle)
 	if opt.Fast {
-		every = 100 * time.Millisecond
+		every, settle = 100*time.Millisecond, scfg.DegradedSettle
 	}
-	t.sv.Go(ctx, "degraded", supervise.Func(func(ctx context.Context) error { return t.watchDegraded(ctx, every) }))
+	t.sv.Go(ctx, "degraded", supervise.Func(func(ctx context.Context) error { return t.watchDegraded(ctx, every, settle) }))
 	t.sv.Go(ctx, "retention", &offline.Retention{Store: st, Retention: time.Duration(cfg.Store.RetentionDays) * 24 * time.Hour})
 	if err := t.startMaintenance(ctx, cfg); err != nil {
 		return nil, err
