@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -39,8 +38,7 @@ func diagBundle(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return &exitError{2, errors.New("--out FILE is required")}
 	}
 	// The output first: opening the store may drop root to the service user.
-	tmp := *out + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := createOut(*out)
 	if err != nil {
 		return err
 	}
@@ -48,17 +46,7 @@ func diagBundle(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err == nil {
 		err = diagWrite(f, entries, time.Now())
 	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, *out)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := f.finish(err); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d files)\n", *out, len(entries))

@@ -367,8 +367,8 @@ func queueExport(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	out := v.String("out", "", "transfer file to write (required)")
 	tk := v.String("transfer-key", "", "transfer key file, made if absent (required)")
 	var key offline.Key
-	var f *os.File // the output, made before the store is opened
-	tmp := ""
+	var f *outFile // made before the store is opened (outfile.go)
+	defer func() { f.abort() }()
 	v.Before = func() (err error) {
 		if *out == "" {
 			return &exitError{2, errors.New("--out FILE is required")}
@@ -376,33 +376,12 @@ func queueExport(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if key, err = queueTransferKey(*tk, true, stderr); err != nil {
 			return err
 		}
-		// The output first: opening the store may drop root to the service
-		// user, who cannot write to the technician's stick.
-		tmp = *out + ".tmp"
-		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		f, err = createOut(*out)
 		return err
 	}
-	opened := false
-	defer func() {
-		if f != nil && !opened { // the store did not open
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
 	return v.withStore(ctx, args, func(st *offline.Store) error {
-		opened = true
 		res, err := st.Export(ctx, f, key)
-		if err == nil {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(tmp, *out)
-		}
-		if err != nil {
-			os.Remove(tmp)
+		if err := f.finish(err); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "exported %d applications, %d attachments (%s) to %s\n", res.Applications, res.Attachments, queueBytes(res.Bytes), *out)
