@@ -95,6 +95,27 @@ var mutants = []mutant{
 		New:  "\tif n, err := writeCtx(ctx, p.rw, data); err != nil {\n",
 		Pkg:  "./devices/printer/", Test: "^TestESCPOSScenarios$",
 	},
+	{
+		Name: "emulator signs a CSR without checking its signature (no proof of possession)",
+		File: "sync/platformsim/enroll.go",
+		Old:  "\tif err := csr.CheckSignature(); err != nil {\n",
+		New:  "\tif err := error(nil); err != nil {\n",
+		Pkg:  "./sync/platformsim/", Test: "^TestEnrollRefusals$",
+	},
+	{
+		Name: "open a serial port another process holds (no port lock)",
+		File: "devices/serialport/serialport.go",
+		Old:  "\tlk, err := lockPort(c.Path)\n",
+		New:  "\tlk, err := (*portLock)(nil), error(nil)\n",
+		Pkg:  "./devices/serialport/", Test: "^(TestSecondOpenIsRefused|TestOtherProcessHoldsThePort)$",
+	},
+	{
+		Name: "replace the configuration before validating it",
+		File: "cmd/kioskctl/provision.go",
+		Old:  "\tif validate != nil {\n\t\tif err := validate(name); err != nil {\n",
+		New:  "\tif validate != nil {\n\t\tos.Rename(name, path)\n\t\tif err := validate(path); err != nil {\n",
+		Pkg:  "./cmd/kioskctl/", Test: "^TestWriteConfigAtomic$",
+	},
 }
 
 func main() {
