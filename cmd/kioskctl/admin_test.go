@@ -46,10 +46,10 @@ func TestAdminSetPIN(t *testing.T) {
 		t.Fatalf("the stored hash does not verify the PIN: %v %v", ok, err)
 	}
 	pinInput = strings.NewReader("135792\n135792\n")
-	if code, _, errs := ctl(t, "staff", "set-pin", "G0012", "--name", "王芳", "--config", cfg); code != 0 {
+	if code, _, errs := ctl(t, "staff", "set-pin", "10012", "--name", "王芳", "--config", cfg); code != 0 {
 		t.Fatalf("staff set-pin: %s", errs)
 	}
-	if code, out, _ := ctl(t, "staff", "list", "--config", cfg); code != 0 || out != "G0012\t王芳\n" {
+	if code, out, _ := ctl(t, "staff", "list", "--config", cfg); code != 0 || out != "10012\t王芳\n" {
 		t.Fatalf("staff list: %q", out)
 	}
 	// A locked-out terminal, cleared by a technician.
@@ -66,7 +66,7 @@ func TestAdminSetPIN(t *testing.T) {
 	if err := a.Admin(context.Background(), "246813"); err != nil {
 		t.Fatalf("after unlock: %v", err)
 	}
-	if code, _, _ := ctl(t, "staff", "remove", "G0012", "--config", cfg); code != 0 {
+	if code, _, _ := ctl(t, "staff", "remove", "10012", "--config", cfg); code != 0 {
 		t.Fatal("remove failed")
 	}
 }
@@ -77,7 +77,7 @@ func TestDiagBundleHasNoPINHash(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "kiosk.toml")
 	h, _ := auth.HashWith("246813", auth.Params{Memory: 64, Time: 1, Threads: 1})
-	body := "mode = \"simulation\"\n[store]\ndata_dir = \"" + dir + "\"\n[admin]\npin_hash = \"" + h + "\"\n[[staff]]\nnumber = \"G0012\"\nname = \"王芳\"\npin_hash = \"" + h + "\"\n"
+	body := "mode = \"simulation\"\n[store]\ndata_dir = \"" + dir + "\"\n[admin]\npin_hash = \"" + h + "\"\n[[staff]]\nnumber = \"10012\"\nname = \"王芳\"\npin_hash = \"" + h + "\"\n"
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

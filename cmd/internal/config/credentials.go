@@ -51,7 +51,8 @@ func (c *Config) Credentials() auth.Credentials {
 	return out
 }
 
-var staffNumber = regexp.MustCompile(`^[A-Za-z0-9]{2,16}$`)
+// staffNumber: digits, as the manual identity screen's keypad types them.
+var staffNumber = regexp.MustCompile(`^[0-9]{2,16}$`)
 
 func (c *Config) validateCredentials(bad func(string, ...any)) {
 	if h := c.Admin.PINHash; h != "" {
@@ -65,7 +66,7 @@ func (c *Config) validateCredentials(bad func(string, ...any)) {
 	seen := map[string]bool{}
 	for i, s := range c.Staff {
 		if !staffNumber.MatchString(s.Number) {
-			bad("staff %d: number %q must be 2 to 16 letters or digits", i+1, s.Number)
+			bad("staff %d: number %q must be 2 to 16 digits (the touchscreen types digits)", i+1, s.Number)
 		}
 		if seen[s.Number] {
 			bad("staff number %q appears twice", s.Number)

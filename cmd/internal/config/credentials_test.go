@@ -36,13 +36,13 @@ func TestSetCredentialsKeepsTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	s1, s2 := cheapHash(t, "135792"), cheapHash(t, "864209")
-	if err := SetStaff(path, StaffMember{Number: "G0012", Name: "王芳", PINHash: s1}); err != nil {
+	if err := SetStaff(path, StaffMember{Number: "10012", Name: "王芳", PINHash: s1}); err != nil {
 		t.Fatal(err)
 	}
-	if err := SetStaff(path, StaffMember{Number: "G0013", Name: "李强", PINHash: s1}); err != nil {
+	if err := SetStaff(path, StaffMember{Number: "10013", Name: "李强", PINHash: s1}); err != nil {
 		t.Fatal(err)
 	}
-	if err := SetStaff(path, StaffMember{Number: "G0012", Name: "王芳芳", PINHash: s2}); err != nil {
+	if err := SetStaff(path, StaffMember{Number: "10012", Name: "王芳芳", PINHash: s2}); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(path)
@@ -56,17 +56,17 @@ func TestSetCredentialsKeepsTheFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Admin.PINHash != h2 || len(c.Staff) != 2 || c.Staff[0] != (StaffMember{"G0012", "王芳芳", s2}) || c.Staff[1].Number != "G0013" {
+	if c.Admin.PINHash != h2 || len(c.Staff) != 2 || c.Staff[0] != (StaffMember{"10012", "王芳芳", s2}) || c.Staff[1].Number != "10013" {
 		t.Fatalf("loaded %+v %+v", c.Admin, c.Staff)
 	}
-	if err := RemoveStaff(path, "G0012"); err != nil {
+	if err := RemoveStaff(path, "10012"); err != nil {
 		t.Fatal(err)
 	}
-	if err := RemoveStaff(path, "G0012"); err == nil {
+	if err := RemoveStaff(path, "10012"); err == nil {
 		t.Fatal("removing a missing staff number succeeded")
 	}
 	c, _ = Load(path)
-	if len(c.Staff) != 1 || c.Staff[0].Number != "G0013" || c.Credentials().Staff[0].PINHash != s1 {
+	if len(c.Staff) != 1 || c.Staff[0].Number != "10013" || c.Credentials().Staff[0].PINHash != s1 {
 		t.Fatalf("after remove: %+v", c.Staff)
 	}
 }
@@ -74,8 +74,8 @@ func TestSetCredentialsKeepsTheFile(t *testing.T) {
 func TestCredentialsValidated(t *testing.T) {
 	for name, body := range map[string]string{
 		"plain PIN":     "mode = \"simulation\"\n[admin]\npin_hash = \"246813\"\n",
-		"staff no hash": "mode = \"simulation\"\n[[staff]]\nnumber = \"G1\"\nname = \"x\"\n",
-		"twice":         "mode = \"simulation\"\n[[staff]]\nnumber = \"G1\"\npin_hash = \"H\"\n[[staff]]\nnumber = \"G1\"\npin_hash = \"H\"\n",
+		"staff no hash": "mode = \"simulation\"\n[[staff]]\nnumber = \"11\"\nname = \"x\"\n",
+		"twice":         "mode = \"simulation\"\n[[staff]]\nnumber = \"11\"\npin_hash = \"H\"\n[[staff]]\nnumber = \"11\"\npin_hash = \"H\"\n",
 	} {
 		body = strings.ReplaceAll(body, "\"H\"", "\""+cheapHash(t, "246813")+"\"")
 		if _, err := Parse([]byte(body)); !errors.Is(err, ErrInvalid) {
