@@ -87,9 +87,6 @@ func WithOrphanGrace(d time.Duration) Option { return func(s *Store) { s.orphanG
 // backoff (10 minutes by default).
 const DefaultMaxRetryAhead = time.Hour
 
-// WithMaxRetryAhead sets DefaultMaxRetryAhead's bound.
-func WithMaxRetryAhead(d time.Duration) Option { return func(s *Store) { s.maxRetryAhead = d } }
-
 // Open opens (creating if needed) the store in dir: dir/kiosk.db and
 // dir/attachments/. It migrates the schema forward, refuses a schema newer
 // than the code, and removes sealed files left by an interrupted Enqueue.

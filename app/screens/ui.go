@@ -546,14 +546,6 @@ func (u *UI) label(text string, size fyne.ThemeSizeName, bold bool) *widget.Labe
 	return l
 }
 
-// wrap breaks Chinese anywhere and English at words.
-func (u *UI) wrap() fyne.TextWrap {
-	if u.tr.Lang() == i18n.ZhCN {
-		return fyne.TextWrapBreak
-	}
-	return fyne.TextWrapWord
-}
-
 func (u *UI) primary(text string, tap func()) *widget.Button {
 	b := widget.NewButton(text, tap)
 	b.Importance = widget.HighImportance

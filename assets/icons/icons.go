@@ -31,6 +31,3 @@ func Category(id string) fyne.Resource {
 
 // Bundle returns the pictogram of a 一件事 bundle.
 func Bundle() fyne.Resource { return load("bundle") }
-
-// Named returns an action pictogram (search, progress, help, card) or nil.
-func Named(name string) fyne.Resource { return load(name) }

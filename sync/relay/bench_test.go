@@ -147,10 +147,6 @@ func (p *linkProxy) handle(c net.Conn) {
 	closeBoth()
 }
 
-func benchSetup(b *testing.B, f platformsim.Faults, bits int64, dropP float64, apps, size int) (*Relay, *fakeOutbox, *linkProxy, int64) {
-	return benchSetupConn(b, f, bits, dropP, false, apps, size)
-}
-
 // benchSetupConn with closeConns makes the emulator close the connection
 // after every answer, so that each request travels on its own connection.
 func benchSetupConn(b *testing.B, f platformsim.Faults, bits int64, dropP float64, closeConns bool, apps, size int) (*Relay, *fakeOutbox, *linkProxy, int64) {

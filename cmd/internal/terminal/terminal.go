@@ -305,9 +305,6 @@ type Switch struct{ down atomic.Bool }
 // Set cuts (false) or restores (true) the link.
 func (s *Switch) Set(up bool) { s.down.Store(!up) }
 
-// Up reports whether the link is up.
-func (s *Switch) Up() bool { return !s.down.Load() }
-
 func (s *Switch) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.down.Load() {

@@ -128,13 +128,6 @@ func (r *Reader) SetFaults(f Faults) {
 	r.faults = f
 }
 
-// Faults returns the current fault knobs.
-func (r *Reader) Faults() Faults {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.faults
-}
-
 // SetSAMTime changes the simulated SAM processing time.
 func (r *Reader) SetSAMTime(d time.Duration) {
 	r.mu.Lock()

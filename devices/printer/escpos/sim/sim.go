@@ -253,9 +253,6 @@ func (p *Printer) SetNearEnd(on bool) { p.update(func(s *escpos.Status) { s.Pape
 // SetCoverOpen opens or closes the cover.
 func (p *Printer) SetCoverOpen(on bool) { p.update(func(s *escpos.Status) { s.CoverOpen = on }) }
 
-// SetOffline sets the printer offline (error) or back online.
-func (p *Printer) SetOffline(on bool) { p.update(func(s *escpos.Status) { s.Offline = on }) }
-
 // SetCutterError sets or clears an auto-cutter error.
 func (p *Printer) SetCutterError(on bool) {
 	p.update(func(s *escpos.Status) { s.CutterError, s.ErrorOccurred = on, on })
@@ -283,13 +280,6 @@ func shift(limit, printed int) int {
 		return 0
 	}
 	return printed + limit
-}
-
-// State returns the simulated status.
-func (p *Printer) State() escpos.Status {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.st
 }
 
 // Printed is the number of receipts printed so far; Dropped the number
