@@ -79,3 +79,31 @@ func TestALateSnapshotNeverUndoesATap(t *testing.T) {
 		t.Fatalf("a late copy of the form built %s (%d builds)", u.cur.screen, u.Builds()-builds)
 	}
 }
+
+// In 长辈模式 on a landscape display the numeric pad fills most of the form's
+// view: opened under the phone field, it pushed the field itself above the
+// fold, and the resident typed without seeing the number (the e2e flow found
+// no value on screen). The field and its whole keyboard are in view.
+func TestOpenKeyboardShowsItsField(t *testing.T) {
+	s, u, w, _ := setupWith(t, true, Options{Keyboard: TouchKeyboard{}}, fyne.NewSize(1920, 1080))
+	it := pension(t, s)
+	phone := fieldOf(t, it, kiosk.FieldMobile, "")
+	relayout(w)
+	tapButton(t, w, phone.Hint)
+	relayout(w)
+	pad := find[*widgets.NumericPad](w.Content())
+	if pad == nil {
+		t.Fatal("no numeric pad")
+	}
+	value := findButton(w.Content(), phone.Hint)
+	ts := u.cur.scroll
+	top, bottom := abs(ts).Y, abs(ts).Y+ts.Size().Height
+	ok := pad.Key(widgets.LabelConfirm)
+	okBottom := abs(pad).Y + ok.Position().Y + ok.Size().Height
+	if y := abs(value).Y; y < top-0.5 || y+value.Size().Height > bottom+0.5 {
+		t.Errorf("the phone field is at %.0f..%.0f, the view %.0f..%.0f", y, y+value.Size().Height, top, bottom)
+	}
+	if okBottom > bottom+0.5 {
+		t.Errorf("the pad's 确定 ends at %.0f, below the view's %.0f", okBottom, bottom)
+	}
+}

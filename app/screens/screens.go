@@ -486,6 +486,7 @@ func (u *UI) form(s session.Snapshot) fyne.CanvasObject {
 	body = append(body, banner)
 	editing := ""
 	var kbs []*region
+	var rows *fyne.Container // the form's column, for bringing a field into view
 	reopen := func() {
 		for _, r := range kbs {
 			r.refresh()
@@ -509,7 +510,14 @@ func (u *UI) form(s session.Snapshot) fyne.CanvasObject {
 			continue
 		}
 		var value *widget.Button
-		value = u.valueButton(s.Form[f.Key], u.hint(f), func() { editing = f.Key; reopen(); u.sess.Touch() })
+		var row *fyne.Container
+		var kb *region
+		value = u.valueButton(s.Form[f.Key], u.hint(f), func() {
+			editing = f.Key
+			reopen()
+			u.showEditor(rows, row, kb.box)
+			u.sess.Touch()
+		})
 		u.onUpdate(s, func(s session.Snapshot) {
 			u.setValue(value, s.Form[f.Key], u.hint(f))
 			imp := widget.MediumImportance
@@ -522,7 +530,7 @@ func (u *UI) form(s session.Snapshot) fyne.CanvasObject {
 			}
 			u.setErr(errL, s.FieldErrors[f.Key])
 		})
-		kb := u.region(s, func(session.Snapshot) string { return "" }, func(s session.Snapshot) []fyne.CanvasObject {
+		kb = u.region(s, func(session.Snapshot) string { return "" }, func(s session.Snapshot) []fyne.CanvasObject {
 			if editing != f.Key {
 				return nil
 			}
@@ -530,7 +538,8 @@ func (u *UI) form(s session.Snapshot) fyne.CanvasObject {
 				func(v string) { u.sess.SetField(f.Key, v) }, func() { editing = ""; reopen(); u.sess.Touch() })}
 		})
 		kbs = append(kbs, kb)
-		body = append(body, container.NewVBox(l, value, errL), kb.box)
+		row = container.NewVBox(l, value, errL)
+		body = append(body, row, kb.box)
 	}
 	next := u.primary(u.T("form.submit"), func() {
 		editing = ""
@@ -539,7 +548,22 @@ func (u *UI) form(s session.Snapshot) fyne.CanvasObject {
 			u.scrollToFirstError()
 		}
 	})
-	return u.page_(vbox(body...), u.bottom(true, next))
+	rows = vbox(body...)
+	return u.page_(rows, u.bottom(true, next))
+}
+
+// showEditor scrolls the form as little as needed to show the field being
+// edited together with its keyboard, the field's own line at the top when
+// both do not fit (a keyboard fills most of a landscape 长辈模式 display):
+// the resident sees what the keys type.
+func (u *UI) showEditor(rows, row, kb fyne.CanvasObject) {
+	c, ok := rows.(*fyne.Container)
+	if u.cur == nil || u.cur.scroll == nil || !ok || row == nil || kb == nil {
+		return
+	}
+	c.Refresh() // lay the rows out now at their new heights (the keyboard opened, another closed)
+	pad := u.th.Size(fynetheme.SizeNamePadding)
+	u.cur.scroll.ScrollToShow(pad+row.Position().Y, pad+kb.Position().Y+kb.MinSize().Height)
 }
 
 // scrollToFirstError brings the top of the form (the error banner) into

@@ -71,6 +71,26 @@ func (t *TouchScroll) scrollBy(dy float32) {
 	s.ScrollToOffset(fyne.NewPos(s.Offset.X, y))
 }
 
+// ScrollToShow scrolls as little as needed to bring the content between y0 and y1
+// (content coordinates) into view; y0 goes to the top when the span is
+// taller than the view.
+func (t *TouchScroll) ScrollToShow(y0, y1 float32) {
+	s := t.scroll
+	s.Refresh() // the content takes its new height before the offset is clamped to it
+	h := s.Size().Height
+	off := s.Offset.Y
+	switch {
+	case y1-y0 > h || y0 < off:
+		off = y0
+	case y1 > off+h:
+		off = y1 - h
+	default:
+		return
+	}
+	off = min(max(off, 0), max(s.Content.MinSize().Height-h, 0))
+	s.ScrollToOffset(fyne.NewPos(s.Offset.X, off))
+}
+
 // DragEnd implements fyne.Draggable: a press that hardly moved is a tap.
 func (t *TouchScroll) DragEnd() {
 	if t.touched && t.moved < TapSlop {
