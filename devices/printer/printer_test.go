@@ -20,6 +20,7 @@ import (
 	gzqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/assets"
 	"github.com/bianmin/kiosk/devices/printer"
 	"github.com/bianmin/kiosk/devices/printer/escpos"
 	"github.com/bianmin/kiosk/devices/printer/escpos/sim"
@@ -52,10 +53,7 @@ func sampleReceipt() kiosk.Receipt {
 
 func testFont(t testing.TB) ([]byte, *escpos.Font) {
 	t.Helper()
-	b, err := printer.DefaultFont() // the bundled subset: no system font needed
-	if err != nil {
-		t.Fatalf("bundled CJK font: %v", err)
-	}
+	b := assets.FontTTF() // the bundled subset: no system font needed
 	f, err := escpos.ParseFont(b)
 	if err != nil {
 		t.Fatal(err)
