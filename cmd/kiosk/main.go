@@ -180,8 +180,8 @@ func run(ctx context.Context, cfg config.Config, term *terminal.Terminal, tr *i1
 	if err := startTestHooks(ctx, term, w, log); err != nil { // make e2e only
 		return err
 	}
-	startService(ctx, w, term, log)       // systemd readiness and watchdog
-	startUpdateRestart(ctx, a, term, log) // `systemctl reload` after an upgrade: restart when no resident is present
+	startService(ctx, w, term, log)          // systemd readiness and watchdog
+	startUpdateRestart(ctx, a, w, term, log) // `systemctl reload` after an upgrade: restart when no resident is present
 	if showDock && cfg.Simulated() {
 		newDock(term, cfg.UI.Language).Show(a)
 	}

@@ -26,7 +26,7 @@ const pidFile = "kiosk.pid"
 // ExecReload sends SIGHUP to the PID in the runtime directory, and the kiosk
 // quits once nobody is using it (the attract screen); systemd
 // (Restart=always) then starts the new binary.
-func startUpdateRestart(ctx context.Context, a fyne.App, term *terminal.Terminal, log *slog.Logger) {
+func startUpdateRestart(ctx context.Context, a fyne.App, w fyne.Window, term *terminal.Terminal, log *slog.Logger) {
 	if dir := os.Getenv("RUNTIME_DIRECTORY"); dir != "" {
 		if err := writePID(dir); err != nil {
 			log.Warn("update restart: pid file not written; a package upgrade cannot restart the kiosk gently", "err", err)
@@ -34,7 +34,13 @@ func startUpdateRestart(ctx context.Context, a fyne.App, term *terminal.Terminal
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	go restartWhenIdle(ctx, hup, term.NoResident, 2*time.Second, func() { fyne.Do(a.Quit) }, log)
+	// A restart asked for while the kiosk is still starting waits for its
+	// first painted frame: quitting a window that is still being mapped
+	// is not a clean exit.
+	go func() {
+		fyne.DoAndWait(func() { _ = w.Canvas().Capture() })
+		restartWhenIdle(ctx, hup, term.NoResident, 2*time.Second, func() { fyne.Do(a.Quit) }, log)
+	}()
 }
 
 // restartWhenIdle waits for a restart request on hup, then for noResident,

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tarm/serial"
 	"golang.org/x/sys/unix"
 )
 
@@ -78,45 +79,31 @@ type Port struct {
 	once    sync.Once
 }
 
-// rates maps a line speed to its termios constant.
-var rates = map[int]uint32{
-	1200: unix.B1200, 2400: unix.B2400, 4800: unix.B4800, 9600: unix.B9600, 19200: unix.B19200,
-	38400: unix.B38400, 57600: unix.B57600, 115200: unix.B115200, 230400: unix.B230400,
-	460800: unix.B460800, 921600: unix.B921600,
-}
-
 // openAt opens the port and sets it raw, 8N1, at baud (receiver on, modem
-// lines ignored), without switching its descriptor to blocking mode.
+// lines ignored), keeping its descriptor non-blocking.
+//
+// The line is set by github.com/tarm/serial, the customer's serial library:
+// it opens a second descriptor on the same tty, sets the termios (raw 8N1,
+// VMIN 1, no HUPCL) and is closed again. Line settings belong to the tty, not
+// to a descriptor, and our descriptor keeps the tty open meanwhile, so the
+// line stays as set and is never hung up. Ours is the one the kiosk reads
+// and writes: non-blocking, waiting in Go's poller with deadlines, where
+// tarm's own port would park a thread in read(2) for every poll.
 func openAt(c Config, baud int) (*Port, error) {
-	rate, ok := rates[baud]
-	if !ok {
-		return nil, fmt.Errorf("serialport: open %s: unsupported rate %d", c.Path, baud)
-	}
 	f, err := os.OpenFile(c.Path, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("serialport: open %s: %w", c.Path, err)
 	}
-	t := unix.Termios{Iflag: unix.IGNPAR, Cflag: unix.CREAD | unix.CLOCAL | unix.CS8 | rate, Ispeed: rate, Ospeed: rate}
-	t.Cc[unix.VMIN] = 1
-	err = control(f, func(fd int) error { return unix.IoctlSetTermios(fd, unix.TCSETS, &t) })
+	line, err := serial.OpenPort(&serial.Config{Name: c.Path, Baud: baud, Size: 8, Parity: serial.ParityNone, StopBits: serial.Stop1})
 	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("serialport: open %s: set line at %d baud: %w", c.Path, baud, err)
+	}
+	if err := line.Close(); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("serialport: open %s: set line: %w", c.Path, err)
 	}
 	return &Port{f: f, baud: baud, timeout: c.ReadTimeout}, nil
-}
-
-// control runs fn on f's descriptor (f.Fd would switch it to blocking).
-func control(f *os.File, fn func(fd int) error) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var ferr error
-	if err := rc.Control(func(fd uintptr) { ferr = fn(int(fd)) }); err != nil {
-		return err
-	}
-	return ferr
 }
 
 // Open opens the port described by c. With a Probe it tries each rate of
@@ -228,4 +215,17 @@ func (p *Port) Close() error {
 	err := p.f.Close()
 	p.once.Do(func() { p.lock.release() })
 	return err
+}
+
+// control runs fn on f's descriptor (f.Fd would switch it to blocking).
+func control(f *os.File, fn func(fd int) error) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = fn(int(fd)) }); err != nil {
+		return err
+	}
+	return ferr
 }

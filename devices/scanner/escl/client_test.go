@@ -116,7 +116,14 @@ var errAny = errors.New("any error")
 func TestCancelDeletesJob(t *testing.T) {
 	c, srv, _ := start(t, sim.Knobs{Pages: 5}, esclsim.Faults{Busy503: 1000})
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(50*time.Millisecond, cancel)
+	// Cancel once the job exists on the scanner (its pages answer 503
+	// for ever), not after a fixed time a loaded machine may not reach it in.
+	go func() {
+		for len(srv.Posted()) == 0 && ctx.Err() == nil {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
 	c2, _ := escl.New(urlOf(t, c), escl.WithRetry(10*time.Millisecond, 100000))
 	_ = c
 	_, err := c2.Scan(ctx, scanner.Settings{Source: scanner.Feeder, DPI: 75})

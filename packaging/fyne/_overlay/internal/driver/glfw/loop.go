@@ -299,6 +299,17 @@ func (d *gLDriver) runGL() {
 // going on (a window painted or an animation running), that is whether the
 // loop must keep its cadence. (Bianmin Kiosk overlay: upstream inlines it.)
 func (d *gLDriver) frame() (busy bool) {
+	// Quitting (Quit closed d.done, from a queued function or from the
+	// last window's destruction): the windows may already be closed, and an
+	// event polled now would be handed to a window without its viewport
+	// (a nil dereference in processMouseMoved, seen when a restart quit
+	// the kiosk right after it opened its window). The loop's select sees
+	// d.done next. (Bianmin Kiosk overlay.)
+	select {
+	case <-d.done:
+		return true
+	default:
+	}
 	d.pollEvents()
 	for i := 0; i < len(d.windows); i++ {
 		w := d.windows[i].(*window)
