@@ -52,7 +52,7 @@ rm -rf "$src"
 git clone --quiet --no-hardlinks "$root" "$src"
 commit=$(git -C "$src" rev-parse --short HEAD)
 # Tests that drive the npm tus client find it under build/npm.
-[ -d "$root/build/npm" ] && cp -r "$root/build/npm" "$src/build/" 2>/dev/null || true
+if [ -d "$root/build/npm" ]; then mkdir -p "$src/build" && cp -r "$root/build/npm" "$src/build/"; fi
 
 table="$out/scores.md"
 {
