@@ -22,8 +22,6 @@ import (
 	"github.com/bianmin/kiosk/devices/printer"
 	"github.com/bianmin/kiosk/devices/printer/cups"
 	"github.com/bianmin/kiosk/devices/printer/escpos"
-	prusb "github.com/bianmin/kiosk/devices/printer/usb"
-	"github.com/bianmin/kiosk/devices/printer/usblp"
 	"github.com/bianmin/kiosk/devices/qrscan"
 	"github.com/bianmin/kiosk/devices/scanner"
 	"github.com/bianmin/kiosk/devices/scanner/escl"
@@ -172,25 +170,12 @@ func checksFor(ctx context.Context, cfg config.Config, o checkOptions) (selftest
 	}
 	profile := escpos.ProfileFor(cfg.Printer.PaperMM)
 	profile.NativeQR, profile.Cutter = cfg.Printer.NativeQR, cfg.Printer.Cutter
-	var pr selftest.Opener
-	switch cfg.Printer.Backend {
-	case config.BackendSerial:
-		pr = selftest.Opener(printer.SerialOpener(cfg.Printer.Port, cfg.Printer.Baud))
-	case config.BackendUSBLP:
-		pr = func(ctx context.Context) (io.ReadWriteCloser, error) {
-			return usblp.Open(ctx, usblp.Config{Path: cfg.Printer.LPPath})
-		}
-	case config.BackendUSB:
-		id, err := usbid.Parse(cfg.Printer.USB)
-		if err != nil {
-			return nil, closeAll, &exitError{2, fmt.Errorf("printer usb: %w", err)}
-		}
-		pr = func(ctx context.Context) (io.ReadWriteCloser, error) {
-			return prusb.Open(ctx, prusb.Config{ID: id, AllowVendor: true})
-		}
+	pr, err := terminal.PrinterOpener(cfg.Printer)
+	if err != nil {
+		return nil, closeAll, &exitError{2, err}
 	}
 	if pr != nil {
-		add(selftest.Receipt(pr, printer.Config{Profile: profile, Font: font}))
+		add(selftest.Receipt(selftest.Opener(pr), printer.Config{Profile: profile, Font: font}))
 	}
 	if q := cfg.Printer.CUPSQueue; q != "" {
 		add(selftest.A4(&cups.Client{Queue: q, Font: assets.FontTTF()}, q, assets.FontTTF()))

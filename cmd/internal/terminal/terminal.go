@@ -407,6 +407,30 @@ func (t *Terminal) helpdesk(cfg config.Config, fast bool) session.Helpdesk {
 // Version is the kiosk's version, set at link time.
 var Version = "dev"
 
+// PrinterOpener opens the configured receipt printer's line: serial (the
+// DLE EOT probe on every open), usblp or USB; nil for the other backends
+// (none; sim, whose pty the terminal starts). kioskctl selftest opens the
+// printer through it too.
+func PrinterOpener(p config.Printer) (printer.Opener, error) {
+	switch p.Backend {
+	case config.BackendSerial:
+		return printer.SerialOpener(p.Port, p.Baud), nil
+	case config.BackendUSBLP:
+		return func(ctx context.Context) (io.ReadWriteCloser, error) {
+			return usblp.Open(ctx, usblp.Config{Path: p.LPPath})
+		}, nil
+	case config.BackendUSB:
+		id, err := usbid.Parse(p.USB)
+		if err != nil {
+			return nil, fmt.Errorf("printer usb: %w", err)
+		}
+		return func(ctx context.Context) (io.ReadWriteCloser, error) {
+			return prusb.Open(ctx, prusb.Config{ID: id, AllowVendor: true})
+		}, nil
+	}
+	return nil, nil
+}
+
 func (t *Terminal) startPrinter(ctx context.Context, cfg config.Config, dataDir string, opt Options) error {
 	profile := escpos.ProfileFor(cfg.Printer.PaperMM)
 	profile.NativeQR = cfg.Printer.NativeQR
@@ -422,24 +446,16 @@ func (t *Terminal) startPrinter(ctx context.Context, cfg config.Config, dataDir 
 		t.closers = append(t.closers, p.Close)
 		// The simulator's pty is opened like a real port, probe included.
 		open = printer.SerialOpener(path, cfg.Printer.Baud)
-	case config.BackendSerial:
-		open = printer.SerialOpener(cfg.Printer.Port, cfg.Printer.Baud)
-	case config.BackendUSBLP:
-		open = func(ctx context.Context) (io.ReadWriteCloser, error) {
-			return usblp.Open(ctx, usblp.Config{Path: cfg.Printer.LPPath})
-		}
-	case config.BackendUSB:
-		id, err := usbid.Parse(cfg.Printer.USB)
-		if err != nil {
-			return fmt.Errorf("terminal: printer usb: %w", err)
-		}
-		open = func(ctx context.Context) (io.ReadWriteCloser, error) {
-			return prusb.Open(ctx, prusb.Config{ID: id, AllowVendor: true})
-		}
 	case config.BackendNone:
 		return nil
 	default:
-		return fmt.Errorf("terminal: printer backend %q is not wired in the kiosk yet; use kioskctl to test it", cfg.Printer.Backend)
+		var err error
+		if open, err = PrinterOpener(cfg.Printer); err != nil {
+			return fmt.Errorf("terminal: %w", err)
+		}
+		if open == nil {
+			return fmt.Errorf("terminal: printer backend %q is not wired in the kiosk yet; use kioskctl to test it", cfg.Printer.Backend)
+		}
 	}
 	spool, err := printer.OpenSpool(t.Plan.SpoolDir)
 	if err != nil {
