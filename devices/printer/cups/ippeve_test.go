@@ -13,7 +13,7 @@ import (
 	"time"
 
 	kiosk "github.com/bianmin/kiosk"
-	"github.com/bianmin/kiosk/devices/printer"
+	"github.com/bianmin/kiosk/assets"
 )
 
 // ippEvePrinter starts CUPS's IPP Everywhere printer emulator on a free
@@ -124,10 +124,7 @@ func TestFormThroughCUPSToIPPEverywhere(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run cupsd")
 	}
-	font, err := printer.DefaultFont()
-	if err != nil {
-		t.Fatal(err)
-	}
+	font := assets.FontTTF()
 	form := kioskForm()
 	pdf, err := FormPDF(form, font)
 	if err != nil {
