@@ -28,3 +28,15 @@ func (u *UI) changed(session.Snapshot) {
 // run, in every UI of the process: the test probe reports a screen older
 // than the session while it is above zero.
 var queuedRenders atomic.Int64
+
+// keyboard is the keyboard factory for the window's shape: on a landscape
+// display the on-screen keyboards lay their keys out wide.
+func (u *UI) keyboard() KeyboardFactory {
+	tk, ok := u.opt.Keyboard.(TouchKeyboard)
+	if !ok {
+		return u.opt.Keyboard
+	}
+	size := u.win.Canvas().Size()
+	tk.Wide = size.Width > size.Height
+	return tk
+}

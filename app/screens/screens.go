@@ -534,7 +534,7 @@ func (u *UI) form(s session.Snapshot) fyne.CanvasObject {
 			if editing != f.Key {
 				return nil
 			}
-			return []fyne.CanvasObject{u.opt.Keyboard.Editor(f.Kind, s.Form[f.Key], f.MaxLen,
+			return []fyne.CanvasObject{u.keyboard().Editor(f.Kind, s.Form[f.Key], f.MaxLen,
 				func(v string) { u.sess.SetField(f.Key, v) }, func() { editing = ""; reopen(); u.sess.Touch() })}
 		})
 		kbs = append(kbs, kb)

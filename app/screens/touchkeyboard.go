@@ -19,6 +19,8 @@ type TouchKeyboard struct {
 	// Labels names the command keys (删除, 确定…) in the UI's language; nil
 	// keeps the widgets' Chinese labels. New sets it from Options.Lang.
 	Labels map[string]string
+	// Wide: a landscape display; the numeric pad takes four columns.
+	Wide bool
 }
 
 // englishKeys are the command keys' labels under --lang en.
@@ -62,6 +64,7 @@ func (k TouchKeyboard) Editor(kind kiosk.FieldKind, value string, maxLen int, on
 	pad := func(n int, x bool) fyne.CanvasObject {
 		p := widgets.NewNumericPad(target, n, x, size)
 		p.OnConfirm = confirm
+		p.Wide = k.Wide
 		k.relabel(p.Key)
 		return p
 	}

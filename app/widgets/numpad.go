@@ -17,6 +17,11 @@ type NumericPad struct {
 	OnChanged func(string)
 	// OnConfirm is called with the value when 确定 is tapped.
 	OnConfirm func(string)
+	// Wide lays the digits out in four columns (three rows instead of
+	// four), for landscape displays: in 长辈模式 a three-column pad and the
+	// field it types into are taller than a 1080 px display's form area.
+	// Set before the pad is shown.
+	Wide bool
 
 	target  Target
 	maxLen  int
@@ -128,10 +133,14 @@ func (p *NumericPad) ensureKeys() {
 func (p *NumericPad) CreateRenderer() fyne.WidgetRenderer {
 	p.ensureKeys()
 	var objs []fyne.CanvasObject
-	for _, l := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0", LabelBackspace} {
+	order, cols := []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0", LabelBackspace}, 3
+	if p.Wide {
+		order, cols = []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "X", LabelBackspace}, 4
+	}
+	for _, l := range order {
 		objs = append(objs, p.keys[l])
 	}
-	grid := container.NewGridWithColumns(3, objs...)
+	grid := container.NewGridWithColumns(cols, objs...)
 	bottom := container.NewGridWithColumns(2, p.keys[LabelClear], p.keys[LabelConfirm])
 	return widget.NewSimpleRenderer(container.NewVBox(grid, bottom))
 }
