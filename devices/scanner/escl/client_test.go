@@ -116,10 +116,11 @@ var errAny = errors.New("any error")
 func TestCancelDeletesJob(t *testing.T) {
 	c, srv, _ := start(t, sim.Knobs{Pages: 5}, esclsim.Faults{Busy503: 1000})
 	ctx, cancel := context.WithCancel(context.Background())
-	// Cancel once the job exists on the scanner (its pages answer 503
-	// for ever), not after a fixed time a loaded machine may not reach it in.
+	// Cancel once the client has asked for a page of its job (the pages
+	// answer 503 for ever): it then knows the job it must delete. Not after
+	// a fixed time, which a loaded machine may not reach the job in.
 	go func() {
-		for len(srv.Posted()) == 0 && ctx.Err() == nil {
+		for srv.Busy() == 0 && ctx.Err() == nil {
 			time.Sleep(time.Millisecond)
 		}
 		cancel()

@@ -47,6 +47,7 @@ type Server struct {
 	jobs    map[string]*job
 	seq     int
 	deleted int
+	busy    int // page requests answered 503
 	posted  []scanner.Settings
 	srv     *http.Server
 	addr    string
@@ -88,6 +89,14 @@ func (s *Server) Deleted() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.deleted
+}
+
+// Busy is how many page requests were answered 503 (the Busy503 fault):
+// a client that asked for a page knows its job.
+func (s *Server) Busy() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.busy
 }
 
 // Posted returns the settings of every job posted so far.
@@ -330,6 +339,7 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, id string, f Fault
 	}
 	if j.tries < f.Busy503 {
 		j.tries++
+		s.busy++
 		s.mu.Unlock()
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "not ready", http.StatusServiceUnavailable)
