@@ -45,8 +45,10 @@ func (fixedMaint) Report(ctx context.Context) (session.MaintenanceReport, error)
 		DiskUsed: 9 << 30, DiskTotal: 29 << 30, DiskFree: 20 << 30, LastReceipt: "330106001-T01-20261201-0003",
 	}, nil
 }
-func (fixedMaint) ForceSync(ctx context.Context) error             { return nil }
-func (fixedMaint) ReprintLast(ctx context.Context) (string, error) { return "330106001-T01-20261201-0003", nil }
+func (fixedMaint) ForceSync(ctx context.Context) error { return nil }
+func (fixedMaint) ReprintLast(ctx context.Context) (string, error) {
+	return "330106001-T01-20261201-0003", nil
+}
 func (fixedMaint) SelfTest(ctx context.Context) ([]session.SelfTestResult, error) {
 	return []session.SelfTestResult{{Name: "读卡器", OK: true}, {Name: "回执打印机", OK: false, Reason: "纸将用尽"}}, nil
 }
@@ -154,7 +156,9 @@ func TestAdminScreens(t *testing.T) {
 				tapButton(t, w, string(d))
 			}
 			tapButton(t, w, u.T("app.confirm"))
-			waitScreen(t, s, func(sn session.Snapshot) bool { return sn.Screen == session.ScreenAdmin && sn.Admin.Report != nil && !sn.Admin.Busy })
+			waitScreen(t, s, func(sn session.Snapshot) bool {
+				return sn.Screen == session.ScreenAdmin && sn.Admin.Report != nil && !sn.Admin.Busy
+			})
 			tapButton(t, w, u.T("admin.selftest"))
 			waitScreen(t, s, func(sn session.Snapshot) bool { return len(sn.Admin.SelfTest) == 2 && !sn.Admin.Busy })
 			done := u.T("admin.action_done", u.T("admin.selftest"), "1/2")
