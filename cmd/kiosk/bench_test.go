@@ -281,8 +281,13 @@ func waitStable(x *xconn, quiet, timeout time.Duration) (xframe, error) {
 	return nil, fmt.Errorf("screen never settled for %v", quiet)
 }
 
-// waitFrame polls until the frame matches want and returns when it did.
-func waitFrame(x *xconn, want xframe, timeout time.Duration) (time.Time, error) {
+// waitFrame waits until the display shows want, reading it once after each
+// paint of the watched window (x.watchDamage), and returns when the paint
+// that showed it reached the server: the last paint notified before the
+// reading that matched (an upper bound: a later paint of the same picture
+// may have come in between). Reading only after paints leaves the X server
+// and the cores to the kiosk instead of competing with it.
+func waitFrame(x *xconn, want xframe, since time.Time, timeout time.Duration) (time.Time, error) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		f, err := x.xframe()
@@ -290,7 +295,13 @@ func waitFrame(x *xconn, want xframe, timeout time.Duration) (time.Time, error) 
 			return time.Time{}, err
 		}
 		if sameFrame(f, want) {
+			if x.lastDamage.After(since) {
+				return x.lastDamage, nil
+			}
 			return time.Now(), nil
+		}
+		if err := x.waitDamage(deadline); err != nil {
+			return time.Time{}, fmt.Errorf("expected screen not shown: %w", err)
 		}
 	}
 	return time.Time{}, fmt.Errorf("expected screen not shown within %v", timeout)
@@ -635,6 +646,19 @@ func BenchmarkKioskTap(b *testing.B) {
 	if _, err := waitPainted(x, 60*time.Second); err != nil {
 		b.Fatalf("%v\n%s", err, k.log.String())
 	}
+	ws, err := x.mapped()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, w := range ws {
+		if w.w == screenW && w.h == screenH {
+			err = x.watchDamage(w.id)
+			break
+		}
+	}
+	if err != nil || x.damage == 0 {
+		b.Fatalf("watching the kiosk's paints: %v", err)
+	}
 	// The first round learns both screens as they look with the pointer
 	// where the taps leave it.
 	if _, err := waitStable(x, time.Second, 30*time.Second); err != nil {
@@ -662,7 +686,7 @@ func BenchmarkKioskTap(b *testing.B) {
 			f, err := nextScreen(x, before)
 			return 0, f, err
 		}
-		at, err := waitFrame(x, want, 10*time.Second)
+		at, err := waitFrame(x, want, t0, 10*time.Second)
 		return at.Sub(t0), want, err
 	}
 	_, progress, err := tapTo(progressTile, nil)
@@ -697,6 +721,7 @@ func BenchmarkKioskTap(b *testing.B) {
 		ds = append(ds, d1, d2)
 	}
 	slices.Sort(ds)
+	b.Logf("tap → painted, sorted: %v", ds)
 	b.ReportMetric(msOf(ds[len(ds)/2]), "ms-p50")
 	b.ReportMetric(msOf(ds[(len(ds)*99)/100]), "ms-p99")
 	b.ReportMetric(1000.0/60, "ms-frame") // Fyne draws at most 60 frames a second

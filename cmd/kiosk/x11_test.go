@@ -16,9 +16,17 @@ import (
 )
 
 type xconn struct {
-	c     net.Conn
-	root  uint32
-	xtest byte // major opcode of XTEST, 0 when absent
+	c       net.Conn
+	root    uint32
+	xtest   byte   // major opcode of XTEST, 0 when absent
+	xidBase uint32 // resource-id-base of the connection (for DamageCreate)
+
+	damage      byte // major opcode of DAMAGE, 0 until watchDamage
+	damageEvent byte // its DamageNotify event code
+	// lastDamage is when the last DamageNotify of the watched window
+	// arrived (read between or during requests): when the server had
+	// taken a paint of the window.
+	lastDamage time.Time
 }
 
 var le = binary.LittleEndian
@@ -63,6 +71,7 @@ func (x *xconn) setup() error {
 	if head[0] != 1 {
 		return fmt.Errorf("x11 setup refused: %q", data)
 	}
+	x.xidBase = le.Uint32(data[4:])
 	vendorLen := int(le.Uint16(data[16:]))
 	formats := int(data[21])
 	off := 32 + (vendorLen+3)/4*4 + formats*8
@@ -95,7 +104,78 @@ func (x *xconn) roundTrip(req []byte) ([]byte, error) {
 			}
 			return append(head, rest...), nil
 		}
-		// an event: not asked for, skip it
+		x.event(head) // an event: note a damage, skip anything else
+	}
+}
+
+// event notes a DamageNotify of the watched window.
+func (x *xconn) event(head []byte) {
+	if x.damage != 0 && head[0]&0x7f == x.damageEvent {
+		x.lastDamage = time.Now()
+	}
+}
+
+// watchDamage asks the DAMAGE extension for an event each time the window
+// is drawn to (level RawRectangles: every paint is reported, none merged),
+// so a benchmark can wait for paints instead of reading the screen
+// continuously (which would take the X server and a core from the kiosk
+// it measures).
+func (x *xconn) watchDamage(win uint32) error {
+	req := make([]byte, 8, 16)
+	req[0] = 98 // QueryExtension
+	le.PutUint16(req[4:], 6)
+	req = append(req, "DAMAGE\x00\x00"...)
+	le.PutUint16(req[2:], uint16(len(req)/4))
+	r, err := x.roundTrip(req)
+	if err != nil {
+		return err
+	}
+	if r[8] == 0 {
+		return errors.New("x11: no DAMAGE extension")
+	}
+	op, ev := r[9], r[10]
+	qv := make([]byte, 12)
+	qv[0], qv[1] = op, 0 // DamageQueryVersion 1.1
+	le.PutUint16(qv[2:], 3)
+	le.PutUint32(qv[4:], 1)
+	le.PutUint32(qv[8:], 1)
+	if _, err := x.roundTrip(qv); err != nil {
+		return fmt.Errorf("x11 damage version: %w", err)
+	}
+	cr := make([]byte, 16)
+	cr[0], cr[1] = op, 1 // DamageCreate
+	le.PutUint16(cr[2:], 4)
+	le.PutUint32(cr[4:], x.xidBase|0x7)
+	le.PutUint32(cr[8:], win)
+	cr[12] = 0 // DamageReportRawRectangles
+	if _, err := x.c.Write(cr); err != nil {
+		return fmt.Errorf("x11 damage: %w", err)
+	}
+	x.damage, x.damageEvent = op, ev
+	return x.sync() // an error for DamageCreate fails the sync
+}
+
+// waitDamage blocks until the next DamageNotify or the deadline.
+func (x *xconn) waitDamage(deadline time.Time) error {
+	if x.damage == 0 {
+		return errors.New("x11: damage not watched")
+	}
+	defer x.c.SetReadDeadline(time.Time{})
+	if err := x.c.SetReadDeadline(deadline); err != nil {
+		return err
+	}
+	head := make([]byte, 32)
+	for {
+		if _, err := io.ReadFull(x.c, head); err != nil {
+			return fmt.Errorf("x11: waiting for a paint: %w", err)
+		}
+		if head[0] == 0 {
+			return fmt.Errorf("x11: error %d for request %d", head[1], head[10])
+		}
+		x.event(head)
+		if head[0]&0x7f == x.damageEvent {
+			return nil
+		}
 	}
 }
 
