@@ -44,16 +44,16 @@ type Scanner struct {
 	URL       string            `json:"url"`                 // the eSCL base URL, "http://192.168.1.20:80/eSCL"
 
 	// The TXT keys eSCL defines (Mopria eSCL specification, "Bonjour"):
-	RS           string   `json:"rs"`                      // resource path ("eSCL" when absent)
-	Model        string   `json:"ty,omitempty"`            // make and model
-	UUID         string   `json:"uuid,omitempty"`          // the device's UUID
-	Formats      []string `json:"pdl,omitempty"`           // document formats (pdl)
-	ColorSpaces  []string `json:"cs,omitempty"`            // color, grayscale, binary (cs)
-	InputSources []string `json:"is,omitempty"`            // platen, adf, camera (is)
-	Duplex       bool     `json:"duplex,omitempty"`        // duplex=T
-	AdminURL     string   `json:"admin_url,omitempty"`     // adminurl
-	Note         string   `json:"note,omitempty"`          // the location the owner set
-	Complete     bool     `json:"complete"`                // SRV, TXT and an address were all seen
+	RS           string   `json:"rs"`                  // resource path ("eSCL" when absent)
+	Model        string   `json:"ty,omitempty"`        // make and model
+	UUID         string   `json:"uuid,omitempty"`      // the device's UUID
+	Formats      []string `json:"pdl,omitempty"`       // document formats (pdl)
+	ColorSpaces  []string `json:"cs,omitempty"`        // color, grayscale, binary (cs)
+	InputSources []string `json:"is,omitempty"`        // platen, adf, camera (is)
+	Duplex       bool     `json:"duplex,omitempty"`    // duplex=T
+	AdminURL     string   `json:"admin_url,omitempty"` // adminurl
+	Note         string   `json:"note,omitempty"`      // the location the owner set
+	Complete     bool     `json:"complete"`            // SRV, TXT and an address were all seen
 }
 
 // Browser browses for eSCL scanners. The zero value browses both eSCL
@@ -303,14 +303,14 @@ func (c *conn) read(ctx context.Context, out chan<- packet) {
 
 // state is what the answers told so far.
 type state struct {
-	services map[string]string          // "_uscan._tcp.local." → "_uscan._tcp"
-	ptr      map[string]string          // instance FQDN (lower) → its spelling as sent
-	srv      map[string]record          // instance → SRV
-	txt      map[string][]string        // instance → TXT
-	addrs    map[string][]netip.Addr    // host (lower) → addresses
-	iface    map[string]string          // instance → interface of its PTR
+	services map[string]string       // "_uscan._tcp.local." → "_uscan._tcp"
+	ptr      map[string]string       // instance FQDN (lower) → its spelling as sent
+	srv      map[string]record       // instance → SRV
+	txt      map[string][]string     // instance → TXT
+	addrs    map[string][]netip.Addr // host (lower) → addresses
+	iface    map[string]string       // instance → interface of its PTR
 	asked    map[dnsmessage.Question]time.Time
-	done     map[string]bool            // instances reported complete
+	done     map[string]bool // instances reported complete
 }
 
 func newState(services []string) *state {

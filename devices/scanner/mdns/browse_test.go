@@ -189,7 +189,6 @@ func TestSortAddrs(t *testing.T) {
 	}
 }
 
-
 // FuzzParseMessage: outside bytes give an error or records, never a panic,
 // and whatever parses goes through the browser's state without a panic.
 func FuzzParseMessage(f *testing.F) {
