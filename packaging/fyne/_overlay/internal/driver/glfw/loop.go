@@ -311,6 +311,11 @@ func (d *gLDriver) frame() (busy bool) {
 	default:
 	}
 	d.pollEvents()
+	// What the events queued (a tap's session change renders through
+	// fyne.Do) runs now, so this frame paints the new screen rather than
+	// the old one once more, a paint and a swap earlier. (Bianmin Kiosk
+	// overlay: upstream runs it at the loop's next turn.)
+	d.runQueued()
 	for i := 0; i < len(d.windows); i++ {
 		w := d.windows[i].(*window)
 		if w.viewport == nil {
