@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/bianmin/kiosk/devices/scanner/escl"
 	"github.com/bianmin/kiosk/devices/scanner/escl/esclsim"
 	"github.com/bianmin/kiosk/devices/scanner/imaging"
+	"github.com/bianmin/kiosk/devices/scanner/mdns"
 	"github.com/bianmin/kiosk/devices/scanner/sane"
 	scansim "github.com/bianmin/kiosk/devices/scanner/sim"
 	"github.com/bianmin/kiosk/devices/scanner/v4l2"
@@ -31,7 +33,7 @@ const (
 )
 
 func init() {
-	register("scanner", "list", "list eSCL (--escl URL), SANE and V4L2 scanners", scannerList)
+	register("scanner", "list", "list eSCL (found by mDNS, or --escl URL), SANE and V4L2 scanners", scannerList)
 	register("scanner", "status", "print a scanner's state", scannerStatus)
 	register("scanner", "scan", "scan pages, crop/deskew/compress them, write one PDF", scannerScan)
 	register("scanner", "escl-sim", "run the eSCL scanner emulator until interrupted", scannerESCLSim)
@@ -103,6 +105,7 @@ func scanExit(err error) error {
 type listedScanner struct {
 	Backend string        `json:"backend"`
 	Device  string        `json:"device"`
+	Name    string        `json:"name,omitempty"` // the mDNS instance name of an eSCL scanner found on the network
 	Model   string        `json:"model,omitempty"`
 	Caps    *scanner.Caps `json:"caps,omitempty"`
 	Error   string        `json:"error,omitempty"`
@@ -117,27 +120,33 @@ func scannerList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var urls multiFlag
 	fs.Var(&urls, "escl", "eSCL base URL to query, repeatable")
 	noSANE := fs.Bool("no-sane", false, "skip scanimage -L (it probes every backend and can take seconds)")
+	browse := fs.Duration("mdns", 3*time.Second, "browse the network (mDNS: _uscan._tcp, _uscans._tcp) this long for eSCL scanners; 0: do not")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return &exitError{2, err}
 	}
 	var out []listedScanner
 	for _, u := range urls {
-		l := listedScanner{Backend: "escl", Device: u}
-		c, err := escl.New(u)
-		if err == nil {
-			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			var caps scanner.Caps
-			caps, err = c.Capabilities(cctx)
-			cancel()
-			if err == nil {
-				l.Model, l.Caps = caps.MakeAndModel, &caps
-			}
-		}
+		out = append(out, esclListed(ctx, u))
+	}
+	if *browse > 0 {
+		bctx, cancel := context.WithTimeout(ctx, *browse)
+		found, err := (&mdns.Browser{}).Browse(bctx, nil)
+		cancel()
 		if err != nil {
-			l.Error = err.Error()
+			fmt.Fprintf(stderr, "mdns: %v\n", err)
 		}
-		out = append(out, l)
+		for _, f := range found {
+			if slices.Contains(urls, f.URL) {
+				continue
+			}
+			l := esclListed(ctx, f.URL)
+			l.Name = f.Instance
+			if l.Model == "" {
+				l.Model = f.Model
+			}
+			out = append(out, l)
+		}
 	}
 	if !*noSANE {
 		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -160,7 +169,7 @@ func scannerList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return enc.Encode(out)
 	}
 	if len(out) == 0 {
-		fmt.Fprintln(stdout, "no scanners found (give eSCL scanners with --escl URL; SANE's test backend is always there as --backend sane --device test)")
+		fmt.Fprintln(stdout, "no scanners found (give eSCL scanners mDNS does not find with --escl URL; SANE's test backend is always there as --backend sane --device test)")
 	}
 	for _, l := range out {
 		fmt.Fprintf(stdout, "%-6s %-40s %s", l.Backend, l.Device, l.Model)
@@ -170,12 +179,34 @@ func scannerList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if l.Error != "" {
 			fmt.Fprintf(stdout, " error: %s", l.Error)
 		}
+		if l.Name != "" {
+			fmt.Fprintf(stdout, " (mDNS %q)", l.Name)
+		}
 		if len(l.AlsoAs) > 0 {
 			fmt.Fprintf(stdout, " (also SANE %s)", strings.Join(l.AlsoAs, ", "))
 		}
 		fmt.Fprintln(stdout)
 	}
 	return nil
+}
+
+// esclListed asks an eSCL scanner for its capabilities.
+func esclListed(ctx context.Context, u string) listedScanner {
+	l := listedScanner{Backend: "escl", Device: u}
+	c, err := escl.New(u)
+	if err == nil {
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		var caps scanner.Caps
+		caps, err = c.Capabilities(cctx)
+		cancel()
+		if err == nil {
+			l.Model, l.Caps = caps.MakeAndModel, &caps
+		}
+	}
+	if err != nil {
+		l.Error = err.Error()
+	}
+	return l
 }
 
 func scannerStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -338,6 +369,7 @@ func scannerESCLSim(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&f.Busy503, "busy-503", 0, "answer 503 N times before each page")
 	fs.DurationVar(&f.Slow, "slow", 0, "delay every answer")
 	fs.BoolVar(&f.GarbageXML, "garbage-xml", false, "answer capabilities and status with garbage")
+	advertise := fs.String("mdns", "", "advertise the emulator by mDNS (_uscan._tcp) under this instance name; on loopback only when --addr is a loopback address")
 	if err := fs.Parse(args); err != nil {
 		return &exitError{2, err}
 	}
@@ -346,6 +378,14 @@ func scannerESCLSim(ctx context.Context, args []string, stdout, stderr io.Writer
 	base, err := srv.Start(ctx, *addr)
 	if err != nil {
 		return err
+	}
+	if *advertise != "" {
+		r, err := srv.Advertise(ctx, esclsim.Advert{Instance: *advertise})
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		fmt.Fprintf(stdout, "advertised by mDNS as %q (_uscan._tcp)\n", *advertise)
 	}
 	fmt.Fprintf(stdout, "eSCL emulator at %s (kioskctl scanner scan --backend escl --device %s --out x.pdf)\n", base, base)
 	<-ctx.Done()

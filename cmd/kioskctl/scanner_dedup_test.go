@@ -14,7 +14,8 @@ import (
 
 // TestScannerListOnceWithAirscan: with sane-airscan configured for the same
 // eSCL scanner (its own SANE_CONFIG_DIR, discovery off), `scanner list
-// --escl URL` lists it once, as eSCL, naming the SANE device.
+// --escl URL` (no mDNS browsing: other tests advertise scanners) lists it
+// once, as eSCL, naming the SANE device.
 func TestScannerListOnceWithAirscan(t *testing.T) {
 	if m, _ := filepath.Glob("/usr/lib/*/sane/libsane-airscan.so*"); len(m) == 0 {
 		t.Fatal("sane-airscan missing: run make deps (packaging/build-deps.txt)")
@@ -25,7 +26,7 @@ func TestScannerListOnceWithAirscan(t *testing.T) {
 	os.WriteFile(filepath.Join(conf, "dll.conf"), []byte("airscan\n"), 0o600)
 	os.WriteFile(filepath.Join(conf, "airscan.conf"), fmt.Appendf(nil, "[devices]\n\"Emu\" = %s/eSCL, eSCL\n[options]\ndiscovery = disable\n", hs.URL), 0o600)
 	t.Setenv("SANE_CONFIG_DIR", conf)
-	code, out, errs := scanCmd(t, "scanner", "list", "--json", "--escl", hs.URL+"/eSCL")
+	code, out, errs := scanCmd(t, "scanner", "list", "--json", "--mdns", "0", "--escl", hs.URL+"/eSCL")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
