@@ -77,6 +77,7 @@ type Port struct {
 	timeout time.Duration
 	lock    *portLock // held from Open to Close (lock.go)
 	once    sync.Once
+	raw     int // the descriptor while Detach has it out of the poller, else -1
 }
 
 // openAt opens the port and sets it raw, 8N1, at baud (receiver on, modem
@@ -103,7 +104,7 @@ func openAt(c Config, baud int) (*Port, error) {
 		f.Close()
 		return nil, fmt.Errorf("serialport: open %s: set line: %w", c.Path, err)
 	}
-	return &Port{f: f, baud: baud, timeout: c.ReadTimeout}, nil
+	return &Port{f: f, baud: baud, timeout: c.ReadTimeout, raw: -1}, nil
 }
 
 // Open opens the port described by c. With a Probe it tries each rate of
@@ -210,9 +211,58 @@ func (p *Port) Flush() error {
 	return control(p.f, func(fd int) error { return unix.IoctlSetInt(fd, unix.TCFLSH, unix.TCIOFLUSH) })
 }
 
+// Detach takes the line out of the Go runtime's poller and hands its
+// descriptor (non-blocking, the line as set) to a caller that reads and
+// writes it itself, off the Go scheduler (the ID card reader's find-card
+// thread, devices/idcard/findpoll): a descriptor left in the poller wakes
+// the runtime for every byte the device sends. The port keeps its lock.
+// Until Attach, the Port must not be read or written, and no Read may be
+// in flight; Close still closes the detached descriptor.
+func (p *Port) Detach() (int, error) {
+	if p.raw >= 0 {
+		return p.raw, nil
+	}
+	fd := -1
+	err := control(p.f, func(f int) error {
+		var derr error
+		fd, derr = unix.Dup(f)
+		return derr
+	})
+	if err != nil {
+		return -1, fmt.Errorf("serialport: detach: %w", err)
+	}
+	if err := p.f.Close(); err != nil { // leaves the poller; the line stays open through fd
+		unix.Close(fd)
+		return -1, fmt.Errorf("serialport: detach: %w", err)
+	}
+	p.raw = fd
+	return fd, nil
+}
+
+// Attach puts a detached line back into the Go runtime's poller, for Read
+// and Write again.
+func (p *Port) Attach() error {
+	if p.raw < 0 {
+		return nil
+	}
+	name := p.f.Name()
+	f := os.NewFile(uintptr(p.raw), name) // non-blocking: registered with the poller
+	if f == nil {
+		return fmt.Errorf("serialport: attach %s: bad descriptor", name)
+	}
+	p.f, p.raw = f, -1
+	return nil
+}
+
 // Close closes the port and releases its lock.
 func (p *Port) Close() error {
-	err := p.f.Close()
+	var err error
+	if p.raw >= 0 {
+		err = unix.Close(p.raw)
+		p.raw = -1
+	} else {
+		err = p.f.Close()
+	}
 	p.once.Do(func() { p.lock.release() })
 	return err
 }

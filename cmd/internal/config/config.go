@@ -108,8 +108,14 @@ type IDCard struct {
 	Backend      string   `toml:"backend"`
 	Port         string   `toml:"port"`
 	Baud         int      `toml:"baud"`
-	USB          string   `toml:"usb"` // VID:PID
-	PollInterval Duration `toml:"poll_interval"`
+	USB          string   `toml:"usb"`           // VID:PID
+	PollInterval Duration `toml:"poll_interval"` // find-card period where a card is imminent
+
+	// IdlePollInterval is the find-card period on an idle attract screen,
+	// FastFor how long PollInterval holds after a touch, a card read or
+	// taken away (docs/idcard.md, "Cadence").
+	IdlePollInterval Duration `toml:"idle_poll_interval"`
+	FastFor          Duration `toml:"fast_for"`
 }
 
 // Printer is the receipt printer.
@@ -171,7 +177,7 @@ func Default() Config {
 			Division: "330106013201", Address: "双流村村民委员会一楼", Phone: "12345"},
 		Platform: Platform{QueryBase: "https://zwfw.example.gov.cn/track", Timeout: Duration{30 * time.Second}},
 		Store:    Store{DataDir: "", RetentionDays: 7, MaintenanceWindow: "02:00-04:00"},
-		IDCard:   IDCard{Backend: BackendSim, Baud: 115200, USB: "0400:C35A", PollInterval: Duration{50 * time.Millisecond}},
+		IDCard:   IDCard{Backend: BackendSim, Baud: 115200, USB: "0400:C35A", PollInterval: Duration{50 * time.Millisecond}, IdlePollInterval: Duration{150 * time.Millisecond}, FastFor: Duration{10 * time.Second}},
 		Printer:  Printer{Backend: BackendSim, Baud: 115200, PaperMM: 80, NativeQR: true, Cutter: true},
 		Scanner:  Scanner{Backend: BackendSim, DPI: 200},
 		QR:       QR{Backend: BackendSim, Baud: 115200},
