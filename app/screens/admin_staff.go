@@ -140,6 +140,8 @@ func (u *UI) authErrorText(err error) (string, bool) {
 		return u.T("staff.only"), true
 	case errors.Is(err, session.ErrNoReceiptLookup):
 		return u.T("staff.no_receipt_lookup"), true
+	case auth.IsTechQRError(err): // a technician QR code refused on the PIN pad
+		return u.T(session.TechQRNotice(err)), true
 	}
 	return "", false
 }

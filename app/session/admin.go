@@ -95,9 +95,12 @@ type SelfTestResult struct {
 
 // AdminState is admin mode's part of the snapshot.
 type AdminState struct {
-	Busy      bool
-	Report    *MaintenanceReport
-	ReportErr error
+	Busy bool
+	// Technician is the ID of the technician a province QR code let in
+	// ("" after the PIN).
+	Technician string
+	Report     *MaintenanceReport
+	ReportErr  error
 	// Action is the last action ("sync", "reprint", "selftest", "diag"),
 	// Done its result line and ActionErr its failure.
 	Action    string

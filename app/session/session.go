@@ -100,6 +100,9 @@ type Deps struct {
 	Tickets TicketCounter
 	// Admin checks the technician PIN; nil: admin mode cannot be entered.
 	Admin AdminAuth
+	// TechQR checks technician QR codes signed by the province (techqr.go);
+	// nil: a technician QR is refused as not configured.
+	TechQR TechQRAuth
 	// Staff checks assisting agents; nil: 帮办代办 cannot sign in.
 	Staff StaffAuth
 	// Audit keeps admin and staff events (admin.go).
@@ -520,6 +523,10 @@ func (s *Session) CardError(noticeKey string) {
 // QRScanned takes a payload from the QR scanner: a receipt QR opens its
 // progress; anything else is shown as not recognised.
 func (s *Session) QRScanned(payload string) {
+	if isTechQR(payload) {
+		s.technicianQR(payload)
+		return
+	}
 	if strings.HasPrefix(payload, EIDPrefix) {
 		s.electronicID(payload)
 		return

@@ -24,6 +24,10 @@ type Admin struct {
 	// IdleTimeout ends admin mode after this long without a tap
 	// (default 2 min).
 	IdleTimeout Duration `toml:"idle_timeout"`
+	// TechnicianKeysFile is the province's trust file: one or more ed25519
+	// public keys (PEM, kioskctl admin qr-keygen writes one) that sign
+	// technician QR codes. Empty: technician QR codes are refused.
+	TechnicianKeysFile string `toml:"technician_keys_file"`
 }
 
 // Idle is the admin mode's inactivity timeout.

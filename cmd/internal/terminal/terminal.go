@@ -210,6 +210,7 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 		Prompt:  opt.Prompt,
 		Tickets: &ticketCounter{st: st},
 		Help:    t.helpdesk(cfg, opt.Fast),
+		TechQR:  t.techQR(), // techqr.go
 		Admin:   authn, Staff: authn, Audit: audit, Maintenance: maint,
 	})
 	t.Session.SetElder(cfg.UI.Elder)
