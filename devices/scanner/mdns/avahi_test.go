@@ -64,8 +64,10 @@ func TestAvahiPublishedScanner(t *testing.T) {
 
 	b := &mdns.Browser{Interfaces: ifaces, NoIPv6: true}
 	bctx, bcancel := context.WithTimeout(ctx, 20*time.Second)
+	began := time.Now()
 	found, err := b.Browse(bctx, func(s mdns.Scanner) bool { return s.Instance == name })
 	bcancel()
+	t.Logf("avahi's answer complete after %v", time.Since(began))
 	if err != nil {
 		t.Fatal(err)
 	}
