@@ -119,7 +119,15 @@ func Zh(err error) string {
 
 // Check validates every field the technician typed; nil when the request
 // may be sent. Whitespace around values is not trimmed here: Normalize does.
-func (r Request) Check() []FieldError {
+func (r Request) Check() []FieldError { return r.check(true) }
+
+// CheckRetry is Check with the enrollment code optional: a retry after the
+// certificate was issued (the code is single-use, the certificate is kept).
+// The privileged step checks requests with it; it needs the code itself
+// when the terminal holds no certificate.
+func (r Request) CheckRetry() []FieldError { return r.check(false) }
+
+func (r Request) check(codeRequired bool) []FieldError {
 	var out []FieldError
 	add := func(field, msg string) { out = append(out, FieldError{field, msg}) }
 	check := func(field, v, empty string, valid func(string) error) {
@@ -140,12 +148,14 @@ func (r Request) Check() []FieldError {
 	check(FieldTerminal, r.Terminal, "请填写终端编号", ValidTerminal)
 	check(FieldDivision, r.Division, "请填写 12 位区划代码", ValidDivision)
 	check(FieldPlatform, r.Platform, "请填写平台地址", ValidPlatform)
-	check(FieldCode, r.Code, "请填写开通码", func(s string) error {
-		if !enrollCode.MatchString(s) {
-			return errors.New("开通码格式不正确（字母、数字和连字符）: letters, digits and hyphens")
-		}
-		return nil
-	})
+	if codeRequired || r.Code != "" {
+		check(FieldCode, r.Code, "请填写开通码", func(s string) error {
+			if !enrollCode.MatchString(s) {
+				return errors.New("开通码格式不正确（字母、数字和连字符）: letters, digits and hyphens")
+			}
+			return nil
+		})
+	}
 	if r.PlatformCA != "" && !strings.Contains(r.PlatformCA, "-----BEGIN CERTIFICATE-----") {
 		add(FieldPlatformCA, "平台 CA 证书不是 PEM 格式")
 	}
@@ -207,3 +217,6 @@ func (r *Result) Update(s Step) {
 	}
 	r.Steps = append(r.Steps, s)
 }
+
+// ErrNoResult: the privileged step has not yet answered this request.
+var ErrNoResult = errors.New("provisioning: no result for this request yet")

@@ -259,60 +259,7 @@ func TestProvisionEndToEnd(t *testing.T) {
 		t.Errorf("idcard read while the kiosk holds the reader: exit %d %s", st, errs)
 	}
 
-	var item string
-	for _, it := range term.Catalog.Items {
-		ok := it.Kiosk
-		for _, m := range it.Materials {
-			if m.Required && !m.FromCard && !m.Committable && !m.Deferrable && m.ELicence == "" {
-				ok = false
-			}
-		}
-		if ok {
-			item = it.Code
-			break
-		}
-	}
-	if item == "" {
-		t.Fatal("no kiosk item without required scans in the catalogue")
-	}
-	if err := s.ChooseItem(item); err != nil {
-		t.Fatal(err)
-	}
-	s.StartForm()
-	it, _ := term.Catalog.Item(item)
-	terminal.FillSample(s, it)
-	if !s.SubmitForm() {
-		t.Fatalf("form: %v", s.Snapshot().FieldErrors)
-	}
-	for i, m := range s.Snapshot().Materials {
-		if m.Mode == "" && m.Spec.Committable {
-			_ = s.SetMaterialMode(i, kiosk.MaterialCommitted)
-			_ = s.Sign([]byte("\x89PNG\r\n\x1a\n signature"))
-		} else if m.Mode == "" && m.Spec.Deferrable {
-			_ = s.SetMaterialMode(i, kiosk.MaterialDeferred)
-		}
-	}
-	if err := s.Review(); err != nil {
-		t.Fatal(err)
-	}
-	s.Submit()
-	waitUntil(t, "receipt", 30*time.Second, func() bool { return s.Snapshot().Screen == session.ScreenDone })
-	no := s.Snapshot().Receipt.AcceptanceNo
-	waitUntil(t, "delivered over mutual TLS", 60*time.Second, func() bool {
-		rec, err := f.plat.Received()
-		if err != nil {
-			return false
-		}
-		for _, r := range rec {
-			if r.AcceptanceNo == no && r.Submitted {
-				if r.Terminal != "330106001-T09" {
-					t.Fatalf("the platform received it from %q, not the enrolled identity", r.Terminal)
-				}
-				return true
-			}
-		}
-		return false
-	})
+	submitOverMutualTLS(t, f, term)
 }
 
 // TestProvisionRefusesCodes: a used, an expired and a wrong enrollment code
@@ -397,3 +344,67 @@ func TestProvisionInteractive(t *testing.T) {
 		t.Errorf("configuration %+v %v", cfg.Station, err)
 	}
 }
+
+// submitOverMutualTLS takes an application at the started terminal (the
+// resident's card is on the reader), prints its receipt and waits until the
+// platform has it over mutual TLS from the enrolled identity 330106001-T09.
+func submitOverMutualTLS(t *testing.T, f *field, term *terminal.Terminal) {
+	t.Helper()
+	s := term.Session
+	waitUntil(t, "card read", 20*time.Second, func() bool { return s.Snapshot().Screen == session.ScreenHome })
+	var item string
+	for _, it := range term.Catalog.Items {
+		ok := it.Kiosk
+		for _, m := range it.Materials {
+			if m.Required && !m.FromCard && !m.Committable && !m.Deferrable && m.ELicence == "" {
+				ok = false
+			}
+		}
+		if ok {
+			item = it.Code
+			break
+		}
+	}
+	if item == "" {
+		t.Fatal("no kiosk item without required scans in the catalogue")
+	}
+	if err := s.ChooseItem(item); err != nil {
+		t.Fatal(err)
+	}
+	s.StartForm()
+	it, _ := term.Catalog.Item(item)
+	terminal.FillSample(s, it)
+	if !s.SubmitForm() {
+		t.Fatalf("form: %v", s.Snapshot().FieldErrors)
+	}
+	for i, m := range s.Snapshot().Materials {
+		if m.Mode == "" && m.Spec.Committable {
+			_ = s.SetMaterialMode(i, kiosk.MaterialCommitted)
+			_ = s.Sign([]byte("\x89PNG\r\n\x1a\n signature"))
+		} else if m.Mode == "" && m.Spec.Deferrable {
+			_ = s.SetMaterialMode(i, kiosk.MaterialDeferred)
+		}
+	}
+	if err := s.Review(); err != nil {
+		t.Fatalf("%v: item %s materials %+v", err, item, s.Snapshot().Materials)
+	}
+	s.Submit()
+	waitUntil(t, "receipt", 30*time.Second, func() bool { return s.Snapshot().Screen == session.ScreenDone })
+	no := s.Snapshot().Receipt.AcceptanceNo
+	waitUntil(t, "delivered over mutual TLS", 60*time.Second, func() bool {
+		rec, err := f.plat.Received()
+		if err != nil {
+			return false
+		}
+		for _, r := range rec {
+			if r.AcceptanceNo == no && r.Submitted {
+				if r.Terminal != "330106001-T09" {
+					t.Fatalf("the platform received it from %q, not the enrolled identity", r.Terminal)
+				}
+				return true
+			}
+		}
+		return false
+	})
+}
+

@@ -52,6 +52,7 @@ for f in /usr/bin/kiosk /usr/bin/kioskctl /usr/lib/bianmin-kiosk/session /usr/li
   [ "$(stat -c %a "$root$f")" = 755 ] || fail "$f is not 0755"
 done
 for f in /lib/systemd/system/bianmin-kiosk.service /lib/systemd/system/bianmin-kiosk-keygen.service \
+  /lib/systemd/system/bianmin-kiosk-provision.path /lib/systemd/system/bianmin-kiosk-provision.service \
   /lib/udev/rules.d/60-bianmin-kiosk.rules /usr/lib/sysusers.d/bianmin-kiosk.conf \
   /usr/lib/tmpfiles.d/bianmin-kiosk.conf /usr/share/X11/xorg.conf.d/50-bianmin-kiosk.conf \
   /usr/lib/sysctl.d/50-bianmin-kiosk.conf /usr/lib/systemd/system.conf.d/50-bianmin-kiosk-watchdog.conf \
@@ -69,8 +70,11 @@ for g in dialout lp input video audio scanner; do
 done
 st=$(in_root stat -c '%a %U' /var/lib/bianmin-kiosk)
 [ "$st" = "700 bianmin" ] || fail "/var/lib/bianmin-kiosk is $st, not 700 bianmin"
+st=$(in_root stat -c '%a %U' /var/lib/bianmin-kiosk/provision)
+[ "$st" = "700 bianmin" ] || fail "/var/lib/bianmin-kiosk/provision (the wizard's requests) is $st, not 700 bianmin"
 # Enabled units, the key not made at install, the zh_CN locale.
 [ -L "$root/etc/systemd/system/graphical.target.wants/bianmin-kiosk.service" ] || fail "bianmin-kiosk.service is not enabled"
+[ -L "$root/etc/systemd/system/paths.target.wants/bianmin-kiosk-provision.path" ] || fail "bianmin-kiosk-provision.path is not enabled"
 [ ! -e "$root/etc/bianmin-kiosk/store.key" ] || fail "the store key was made at install: cloned images would share it"
 in_root locale -a | grep -qi '^zh_CN.utf8$' || fail "zh_CN.UTF-8 locale not generated"
 # First boot: the keygen unit's command makes a 0600 key.

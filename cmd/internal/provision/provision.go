@@ -158,7 +158,7 @@ func filesFor(f *Options) terminalFiles {
 	dir := filepath.Dir(f.Config)
 	t := terminalFiles{dir: dir, cert: filepath.Join(dir, "terminal.crt"), key: filepath.Join(dir, "terminal.key"),
 		catalog: filepath.Join(dir, "catalog.pub"), store: filepath.Join(dir, "store.key")}
-	if f.PlatformCA != "" {
+	if f.PlatformCA != "" || len(f.PlatformCAPEM) > 0 {
 		t.ca = filepath.Join(dir, "platform-ca.crt")
 	}
 	if f.Key != "" {

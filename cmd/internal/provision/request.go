@@ -2,12 +2,14 @@ package provision
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -101,7 +103,7 @@ func ReadRequest(path string, owner int) (provisioning.Request, error) {
 	if r.ID == "" {
 		return r, refused("开通请求缺少编号", "no id")
 	}
-	if errs := r.Check(); len(errs) > 0 {
+	if errs := r.CheckRetry(); len(errs) > 0 {
 		return r, refused("开通信息有误："+errs[0].Message, "%s: %s", errs[0].Field, errs[0].Message)
 	}
 	if r.PlatformCA != "" && !x509.NewCertPool().AppendCertsFromPEM([]byte(r.PlatformCA)) {
@@ -161,8 +163,9 @@ func WriteRequest(dir string, r provisioning.Request) error {
 // it is. Provisioned means what kioskctl provision leaves behind: a
 // production configuration whose platform certificate and key (cert_file,
 // key_file) load as a pair, are valid now and name this terminal
-// (station code-terminal), with the catalogue key (catalog_key_file) beside
-// them. A simulated configuration is never "unprovisioned": it needs none.
+// (station code-terminal). A provisioned terminal whose other files are
+// damaged (the catalogue key, the store key) is out of service, not
+// unprovisioned. A simulated configuration is never unprovisioned.
 func Unprovisioned(cfg config.Config) error {
 	if cfg.Simulated() {
 		return nil
@@ -184,12 +187,6 @@ func Unprovisioned(cfg config.Config) error {
 	}
 	if want := cfg.Station.Code + "-" + cfg.Station.Terminal; leaf.Subject.CommonName != want {
 		return fmt.Errorf("the terminal certificate is for %s, not %s", leaf.Subject.CommonName, want)
-	}
-	if p.CatalogKeyFile == "" {
-		return errors.New("no catalogue key configured (platform.catalog_key_file)")
-	}
-	if _, err := os.Stat(p.CatalogKeyFile); err != nil {
-		return fmt.Errorf("no catalogue key: %w", err)
 	}
 	return nil
 }
@@ -218,4 +215,78 @@ func ResultOf(res provisioning.Result, err error) provisioning.Result {
 		}
 	}
 	return res
+}
+
+// Wizard is the kiosk's side of the request file, for the touchscreen's
+// first-boot wizard (screens.Provisioner): it writes the request into Dir
+// (the state directory's provisioning.Dir) and reads the result the
+// privileged step writes beside it.
+type Wizard struct {
+	Dir string
+	// OnRestart restarts the kiosk into the provisioned configuration.
+	OnRestart func()
+}
+
+// Submit replaces any earlier request and result with r.
+func (w *Wizard) Submit(ctx context.Context, r provisioning.Request) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(w.Dir, provisioning.ResultFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("provision request: %w", err)
+	}
+	return WriteRequest(w.Dir, r)
+}
+
+// Result is the privileged step's result for request id, or
+// provisioning.ErrNoResult while it has written none for it.
+func (w *Wizard) Result(ctx context.Context, id string) (provisioning.Result, error) {
+	var r provisioning.Result
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+	b, err := os.ReadFile(filepath.Join(w.Dir, provisioning.ResultFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return r, provisioning.ErrNoResult
+	}
+	if err != nil {
+		return r, fmt.Errorf("provision result: %w", err)
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("provision result: %w", err)
+	}
+	if r.RequestID != id && r.RequestID != "" {
+		return r, provisioning.ErrNoResult // an older request's
+	}
+	if r.RequestID == "" && !r.Done() {
+		return r, provisioning.ErrNoResult
+	}
+	return r, nil
+}
+
+// LoadCA reads the platform's CA certificate (PEM) from path, e.g. the
+// technician's USB stick.
+func (w *Wizard) LoadCA(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("platform CA: %w", err)
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > provisioning.MaxRequest/2 {
+		return "", fmt.Errorf("platform CA %s: not a certificate file", path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("platform CA: %w", err)
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(b) {
+		return "", fmt.Errorf("platform CA %s: no PEM certificate", path)
+	}
+	return string(b), nil
+}
+
+// Restart asks for the restart into the provisioned configuration.
+func (w *Wizard) Restart() {
+	if w.OnRestart != nil {
+		w.OnRestart()
+	}
 }
