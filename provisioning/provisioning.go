@@ -185,9 +185,9 @@ const (
 
 // Step is one step of provisioning as the wizard shows it.
 type Step struct {
-	Name   string `json:"name"`  // stable key: request, ca, store_key, enroll, devices, check.idcard …, config
-	Title  string `json:"title"` // Chinese
-	State  string `json:"state"` // running, ok, failed
+	Name   string `json:"name"`             // stable key: request, ca, store_key, enroll, devices, check.idcard …, config
+	Title  string `json:"title"`            // Chinese
+	State  string `json:"state"`            // running, ok, failed
 	Reason string `json:"reason,omitempty"` // Chinese: why it failed, or what it found
 	Detail string `json:"detail,omitempty"` // English detail
 }

@@ -407,4 +407,3 @@ func submitOverMutualTLS(t *testing.T, f *field, term *terminal.Terminal) {
 		return false
 	})
 }
-

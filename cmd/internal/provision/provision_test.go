@@ -66,4 +66,3 @@ func TestValidDivision(t *testing.T) {
 		}
 	}
 }
-
