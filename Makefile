@@ -10,7 +10,7 @@ DISPLAY_NUM ?= :99
 # "Fyne's idle loop"): the go flag that selects it, prepared when used.
 FYNE_PATCH = $(shell packaging/scripts/fyne-overlay.sh $(BUILD)/fyne)
 
-.PHONY: all deps build run test test-short test-nofonts mustdie mutate vet bench fuzz soak screenshots e2e deb deb-test update-test clean
+.PHONY: all deps build run test test-short test-nofonts mustdie mutate vet bench fuzz soak screenshots e2e deb deb-test boot-test update-test clean
 
 all: build
 
@@ -95,6 +95,13 @@ deb: deps
 # files, users, permissions, enabled units, and that the kiosk starts there.
 deb-test: deb
 	@packaging/scripts/deb-root-test.sh
+
+# Boots a fresh Debian 12 root with the package installed under a real
+# systemd (systemd-nspawn --boot) and checks the unit as systemd runs it:
+# started at boot without the network, READY=1, the watchdog restarting a
+# hung UI loop, `systemctl reload` restarting an idle kiosk, exposure <= 4.0.
+boot-test: deb
+	@packaging/scripts/boot-test.sh
 
 # The signed update path: a throwaway repository (apt-ftparchive) signed by a
 # throwaway key, apt in a private directory: accepted when signed, refused
