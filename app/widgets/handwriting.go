@@ -15,6 +15,11 @@ type Recognizer interface {
 	Classify(strokes []ink.Stroke, width, height, n int) ([]ink.Candidate, error)
 }
 
+// preloader is a Recognizer that loads its model on demand
+// (*handwriting.Lazy): the pad asks for it as soon as it is made, so that
+// the model is in memory by the first stroke.
+type preloader interface{ Preload() }
+
 // HandwritingPad lets a resident write a character with a finger: the ink
 // shows as it is drawn, after each stroke the candidates appear in a bar,
 // and tapping one types it into the target and clears the area. 撤销 removes
@@ -47,6 +52,9 @@ func NewHandwritingPad(target Target, rec Recognizer, side float32) *Handwriting
 	}
 	if side <= 0 {
 		side = 400
+	}
+	if pl, ok := rec.(preloader); ok {
+		pl.Preload() // the resident may switch to the pad and write soon
 	}
 	p := &HandwritingPad{target: target, rec: rec, area: NewInkArea(fyne.NewSize(side, side))}
 	p.area.LineWidth = 8

@@ -75,10 +75,12 @@ func uiOptions(cfg config.Config, term *terminal.Terminal, sp *speaker) screens.
 	return opt
 }
 
-// recognizer opens the zinnia handwriting model, or returns nil (pinyin
-// only) when it is not installed.
+// recognizer finds the zinnia handwriting model, or returns nil (pinyin
+// only) when it is not installed. The model (25 MB, read whole) is loaded
+// when a keyboard opens and freed after handwriting.DefaultIdle unused, so
+// the attract screen does not carry it (docs/bench.md, idle RSS).
 func recognizer() widgets.Recognizer {
-	r, err := handwriting.Open("")
+	r, err := handwriting.OpenLazy("", 0)
 	if err != nil {
 		slog.Warn("handwriting input off", "err", err)
 		return nil

@@ -7,7 +7,9 @@
 # Why (docs/ARCHITECTURE.md, "Fyne's idle loop"): Fyne's GLFW loop ticks at
 # 60 Hz forever; packaging/fyne/_overlay/ holds patched copies of the two
 # upstream files that change (loop.go, animation/runner.go), each with
-# Fyne's BSD licence and a comment saying what changed. `go build -overlay`
+# Fyne's BSD licence and a comment saying what changed; a third,
+# internal/painter/font.go, parses each font once for all text styles
+# (the CJK font cost 9 MB of heap per style). `go build -overlay`
 # cannot be used for them: Go refuses overlays of files beneath GOMODCACHE.
 # So DIR/v2.7.2 is a copy of the module from the module cache with the two
 # files put in, and DIR/kiosk.mod is go.mod plus a replace directive to it
@@ -34,7 +36,8 @@ if [ "$ver" != "$want" ] || [ -z "$src" ]; then
 fi
 # The upstream files the patched copies were made from.
 sums="d15914b9536c96cfdb7627b6b78b7ca3ad31b56428b2061f8421e93bbe859e45  internal/driver/glfw/loop.go
-055de4f3d62a7dd36dd63f1746d93867cda28e933f152dd5790266f0fe62561d  internal/animation/runner.go"
+055de4f3d62a7dd36dd63f1746d93867cda28e933f152dd5790266f0fe62561d  internal/animation/runner.go
+7cfee822db37023e1a0d73b20acc34306318a6327d1c99377f6849d65fa3ca73  internal/painter/font.go"
 if ! (cd "$src" && sha256sum --quiet --status -c - <<<"$sums"); then
   echo "fyne-overlay: upstream files in $src differ from those the patch was made from" >&2
   exit 1
