@@ -53,6 +53,24 @@ type Speaker interface {
 	Say(ctx context.Context, text string) error
 }
 
+// CardPace is told, after every change, whether a card is expected now (a
+// screen asks for one: progress query, agent's manual identity, the end
+// screen, a card taken off mid-session) and when the resident last did
+// something. The ID card reader polls fast then and slowly on an idle
+// attract screen (idcard.Service.CardPace).
+type CardPace interface {
+	CardPace(expect bool, lastActivity time.Time)
+}
+
+// cardExpected reports whether snap's screen waits for a card.
+func cardExpected(snap Snapshot) bool {
+	switch snap.Screen {
+	case ScreenProgress, ScreenManualID, ScreenEnd:
+		return true
+	}
+	return snap.CardOut
+}
+
 // Clock gives the time; tests inject a fake.
 type Clock interface{ Now() time.Time }
 

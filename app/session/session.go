@@ -100,6 +100,8 @@ type Deps struct {
 	Tickets TicketCounter
 	// Admin checks the technician PIN; nil: admin mode cannot be entered.
 	Admin AdminAuth
+	// Reader is told whether a card is expected (CardPace); nil: not told.
+	Reader CardPace
 	// TechQR checks technician QR codes signed by the province (techqr.go);
 	// nil: a technician QR is refused as not configured.
 	TechQR TechQRAuth
@@ -297,7 +299,11 @@ func (s *Session) update(f func()) {
 	after := s.s.Screen
 	snap := s.copyLocked()
 	cb := s.onChange
+	lastTap := s.lastTap
 	s.mu.Unlock()
+	if s.deps.Reader != nil {
+		s.deps.Reader.CardPace(cardExpected(snap), lastTap)
+	}
 	if after != before {
 		s.log.Info("screen", "from", string(before), "to", string(after))
 		prompt := "prompt." + string(after)

@@ -28,6 +28,7 @@ import (
 	"github.com/bianmin/kiosk/cmd/internal/metrics"
 	"github.com/bianmin/kiosk/cmd/internal/supervise"
 	"github.com/bianmin/kiosk/devices/idcard"
+	"github.com/bianmin/kiosk/devices/idcard/findpoll"
 	idsim "github.com/bianmin/kiosk/devices/idcard/sim"
 	idusb "github.com/bianmin/kiosk/devices/idcard/usb"
 	"github.com/bianmin/kiosk/devices/printer"
@@ -211,7 +212,7 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 		Tickets: &ticketCounter{st: st},
 		Help:    t.helpdesk(cfg, opt.Fast),
 		TechQR:  t.techQR(), // techqr.go
-		Admin:   authn, Staff: authn, Audit: audit, Maintenance: maint,
+		Admin:   authn, Staff: authn, Audit: audit, Maintenance: maint, Reader: readerPace{t},
 	})
 	t.Session.SetElder(cfg.UI.Elder)
 	if err := t.startReader(ctx, cfg, opt); err != nil {
@@ -499,9 +500,11 @@ func (t *Terminal) startReader(ctx context.Context, cfg config.Config, opt Optio
 	default:
 		return fmt.Errorf("terminal: idcard backend %q is not wired in the kiosk yet; use kioskctl to test it", cfg.IDCard.Backend)
 	}
-	scfg := idcard.ServiceConfig{PollInterval: cfg.IDCard.PollInterval.Duration}
+	scfg := idcard.ServiceConfig{PollInterval: cfg.IDCard.PollInterval.Duration,
+		IdleInterval: cfg.IDCard.IdlePollInterval.Duration, FastFor: cfg.IDCard.FastFor.Duration,
+		Watch: findpoll.Watch} // serial lines: the find-card poll thread (USB: a Go timer)
 	if opt.Fast {
-		scfg.PollInterval = 50 * time.Millisecond
+		scfg.PollInterval, scfg.IdleInterval = 50*time.Millisecond, 50*time.Millisecond
 	}
 	t.Reader = idcard.NewService(open, scfg, t.log)
 	t.sv.Go(ctx, "idcard", t.Reader)
@@ -525,6 +528,16 @@ func (t *Terminal) startReader(ctx context.Context, cfg config.Config, opt Optio
 		}
 	}))
 	return nil
+}
+
+// readerPace hands the session's CardPace to the ID card Service once it
+// exists (it starts after the session).
+type readerPace struct{ t *Terminal }
+
+func (r readerPace) CardPace(expect bool, last time.Time) {
+	if r.t.Reader != nil {
+		r.t.Reader.CardPace(expect, last)
+	}
 }
 
 // QROpener opens the configured QR scanner: a serial one at qr.baud
