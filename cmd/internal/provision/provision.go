@@ -713,11 +713,25 @@ func discoverDevices(ctx context.Context, f *Options, cfg *config.Config) ([]Dis
 	kind, val, _ = strings.Cut(f.Scanner, ":")
 	switch kind {
 	case "auto":
-		d, note := findScanner(ctx)
+		// eSCL scanners on the network first (scanner_mdns.go); several:
+		// the technician names one. None: SANE, then V4L2.
+		d, seen, note := scannerByMDNS(ctx, "")
+		out = append(out, seen...)
+		if d.Backend == "" && len(seen) == 0 {
+			d, note = findScanner(ctx)
+		}
 		if d.Backend == "" {
 			cfg.Scanner.Backend = config.BackendNone
 			out = append(out, Discovered{Role: "scanner", Backend: "none", Note: "none found: " + note})
 			break
+		}
+		cfg.Scanner.Backend, cfg.Scanner.Device = d.Backend, d.Path
+		out = append(out, d)
+	case "mdns":
+		d, seen, note := scannerByMDNS(ctx, val)
+		out = append(out, seen...)
+		if d.Backend == "" {
+			return out, fmt.Errorf("--scanner mdns:%s: %s", val, note)
 		}
 		cfg.Scanner.Backend, cfg.Scanner.Device = d.Backend, d.Path
 		out = append(out, d)
@@ -728,7 +742,7 @@ func discoverDevices(ctx context.Context, f *Options, cfg *config.Config) ([]Dis
 		cfg.Scanner.Backend = config.BackendNone
 		out = append(out, Discovered{Role: "scanner", Backend: "none"})
 	default:
-		return out, fmt.Errorf("--scanner %q: auto, none, escl:URL, sane:DEVICE or v4l2:/dev/videoN", f.Scanner)
+		return out, fmt.Errorf("--scanner %q: auto, none, mdns:NAME, escl:URL, sane:DEVICE or v4l2:/dev/videoN", f.Scanner)
 	}
 	// The QR scanner (it never answers a probe: named, not found).
 	kind, val, _ = strings.Cut(f.QR, ":")
@@ -755,8 +769,7 @@ func discoverDevices(ctx context.Context, f *Options, cfg *config.Config) ([]Dis
 }
 
 // findScanner picks the first scanner SANE lists (not its test backend),
-// else the first V4L2 document camera. eSCL scanners are named with
-// --scanner escl:URL (no mDNS browsing here).
+// else the first V4L2 document camera (after mDNS found no eSCL scanner).
 func findScanner(ctx context.Context) (Discovered, string) {
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	devs, err := sane.List(sctx, "")
