@@ -9,6 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/bianmin/kiosk/app/screens"
 	"github.com/bianmin/kiosk/cmd/internal/config"
 	"github.com/bianmin/kiosk/cmd/internal/provision"
 	"github.com/bianmin/kiosk/cmd/internal/terminal"
@@ -85,21 +91,32 @@ func TestProvisionFromRequestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wiz := &provision.Wizard{Dir: filepath.Join(f.data, provisioning.Dir)}
-	req := f.wizardRequest(t, "req-1", strings.ToLower(strings.ReplaceAll(code, "-", ""))) // as typed on the pad
-	req.Normalize()
-	if errs := req.Check(); len(errs) > 0 {
-		t.Fatalf("the wizard's request does not validate: %v", errs)
+	// The technician fills the wizard on the touchscreen (Fyne's test
+	// driver; the kiosk's side of the request file, as cmd/kiosk wires it).
+	test.NewTempApp(t)
+	win := test.NewWindow(nil)
+	win.Resize(fyne.NewSize(1080, 1920))
+	restarts := make(chan struct{}, 4)
+	wiz := &provision.Wizard{Dir: filepath.Join(f.data, provisioning.Dir), OnRestart: func() { restarts <- struct{}{} }}
+	ui := screens.ShowProvisionWizard(win, wiz, screens.ProvisionOptions{Platform: cfg.Platform.URL})
+	for field, v := range map[string]string{provisioning.FieldStationCode: "330106001", provisioning.FieldTerminal: "t09",
+		provisioning.FieldDivision: "330106013201", provisioning.FieldStationName: "西湖区转塘街道双流村便民服务站",
+		provisioning.FieldPlatform: f.url, provisioning.FieldPlatformCA: f.caFile,
+		provisioning.FieldCode: strings.ToLower(strings.ReplaceAll(code, "-", ""))} { // as typed on the pad
+		ui.SetField(field, v)
 	}
-	if err := wiz.Submit(context.Background(), req); err != nil {
-		t.Fatal(err)
+	for _, b := range []string{"下一步", "下一步", "下一步", "开始开通"} {
+		tapLabel(t, win, b)
+	}
+	if ui.Page() != 4 {
+		t.Fatalf("the wizard did not submit: page %d", ui.Page())
 	}
 	reqPath := filepath.Join(wiz.Dir, provisioning.RequestFile)
 	if m := modeOf(t, reqPath); m != 0o600 {
 		t.Errorf("request mode %04o, want 0600", m)
 	}
-	if _, err := wiz.Result(context.Background(), "req-1"); err != provisioning.ErrNoResult {
-		t.Errorf("a result before the unit ran: %v", err)
+	if ui.Poll(context.Background()) {
+		t.Error("the wizard finished before the unit ran")
 	}
 
 	st, out, errs := kioskctl(t, f.fromRequestArgs(reqPath)...)
@@ -109,10 +126,15 @@ func TestProvisionFromRequestEndToEnd(t *testing.T) {
 	if _, err := os.Stat(reqPath); !os.IsNotExist(err) {
 		t.Errorf("the request is still there (the path unit would start again): %v", err)
 	}
-	res, err := wiz.Result(context.Background(), "req-1")
-	if err != nil {
-		t.Fatal(err)
+	if !ui.Poll(context.Background()) {
+		t.Fatal("the wizard does not see the result")
 	}
+	select {
+	case <-restarts:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the wizard did not restart the kiosk after success")
+	}
+	res := readResult(t, wiz.Dir)
 	if res.State != provisioning.StateSucceeded || res.Terminal != "330106001-T09" || res.Reason != "" {
 		t.Errorf("result %+v", res)
 	}
@@ -257,4 +279,33 @@ func TestProvisionRequestRefused(t *testing.T) {
 	if res := readResult(t, wiz.Dir); res.State != provisioning.StateFailed || !strings.Contains(res.Reason, "本终端已开通") {
 		t.Errorf("result %+v", res)
 	}
+}
+
+// tapLabel taps the visible button labelled label.
+func tapLabel(t *testing.T, w fyne.Window, label string) {
+	t.Helper()
+	var found *widget.Button
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() || found != nil {
+			return
+		}
+		switch v := o.(type) {
+		case *widget.Button:
+			if v.Text == label && !v.Disabled() {
+				found = v
+			}
+		case *fyne.Container:
+			for _, c := range v.Objects {
+				walk(c)
+			}
+		case *container.Scroll:
+			walk(v.Content)
+		}
+	}
+	walk(w.Content())
+	if found == nil {
+		t.Fatalf("no button %q", label)
+	}
+	test.Tap(found)
 }
