@@ -47,6 +47,10 @@ type Options struct {
 	Search   Searcher
 	Status   func() Status // may be nil
 	Keyboard KeyboardFactory
+	// StatusChanged receives a value whenever what Status returns may have
+	// changed (a device's state, the link); Run then refreshes the status
+	// line. nil: never (the line follows the session's renders only).
+	StatusChanged <-chan struct{}
 	// Voice switches voice prompts. nil means the terminal has no audio
 	// player: every control that would speak (语音播报, 朗读指南) is hidden.
 	Voice func(on bool)
@@ -369,17 +373,17 @@ func (u *UI) leave(do func()) {
 		u.T("app.discard_no"), func() { u.ask.Hide(); u.sess.Touch() })
 }
 
-// Run refreshes the status line (network, printer) every second until ctx
-// ends: the session is silent on the attract screen, where the status
-// matters to the next resident and to staff.
+// Run refreshes the status line (network, printer) whenever
+// Options.StatusChanged says the status changed, until ctx ends: the
+// session is silent on the attract screen, where the status matters to the
+// next resident and to staff. It polls nothing: without StatusChanged the
+// status line changes only with the session's own renders.
 func (u *UI) Run(ctx context.Context) error {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-t.C:
+		case <-u.opt.StatusChanged:
 			fyne.Do(u.RefreshStatus)
 		}
 	}

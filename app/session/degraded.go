@@ -97,20 +97,37 @@ var (
 )
 
 // SetDegraded hands the session the degraded modes as measured now. The
-// terminal calls it about once a second (and may call it on a device
-// change). A change takes effect only once it has held for
-// Config.DegradedSettle: a state that flaps (a printer missing one status
-// reply, the disk at its threshold) changes nothing on the screen.
+// terminal calls it when a device or the disk changes (and may call it
+// again with the same modes). A change takes effect only once it has held
+// for Config.DegradedSettle: a state that flaps (a printer missing one
+// status reply, the disk at its threshold) changes nothing on the screen.
+// A change that is still held when no new report comes is taken by Tick
+// (Run wakes for it: NextTick).
 func (s *Session) SetDegraded(d Degraded) {
 	now := s.deps.Clock.Now()
 	s.mu.Lock()
-	if d != s.degRaw {
+	changed := d != s.degRaw
+	if changed {
 		s.degRaw, s.degSince = d, now
 	}
-	take := s.degRaw != s.s.Degraded && now.Sub(s.degSince) >= s.cfg.DegradedSettle
+	s.mu.Unlock()
+	if !s.settleDegraded(now) && changed {
+		select { // Run arms the settle time
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// settleDegraded shows the last reported modes once they have held for
+// DegradedSettle; it reports whether it did.
+func (s *Session) settleDegraded(now time.Time) bool {
+	s.mu.Lock()
+	d := s.degRaw
+	take := d != s.s.Degraded && now.Sub(s.degSince) >= s.cfg.DegradedSettle
 	s.mu.Unlock()
 	if !take {
-		return
+		return false
 	}
 	s.update(func() {
 		if s.degRaw != d { // a newer report came in meanwhile
@@ -122,6 +139,7 @@ func (s *Session) SetDegraded(d Degraded) {
 			s.s.Ask = "" // the printer is back: nothing to warn of
 		}
 	})
+	return true
 }
 
 // AnswerAsk answers the question of Snapshot.Ask. To "ask.printer_out" yes

@@ -212,6 +212,8 @@ type Session struct {
 	degSince    time.Time // since when degRaw holds
 	printerTold bool      // this visit was told the receipt will be on screen
 	printing    bool      // a reprint is running
+
+	wake chan struct{} // a change: Run recomputes NextTick
 }
 
 // New returns a session showing the attract screen.
@@ -250,7 +252,7 @@ func New(cfg Config, deps Deps) *Session {
 	if cfg.DegradedSettle == 0 {
 		cfg.DegradedSettle = settleDefault
 	}
-	s := &Session{cfg: cfg, deps: deps, log: deps.Logger, idInjected: idInjected}
+	s := &Session{cfg: cfg, deps: deps, log: deps.Logger, idInjected: idInjected, wake: make(chan struct{}, 1)}
 	s.cat.Store(deps.Catalog)
 	s.reset()
 	return s
@@ -303,6 +305,10 @@ func (s *Session) update(f func()) {
 	s.mu.Unlock()
 	if s.deps.Reader != nil {
 		s.deps.Reader.CardPace(cardExpected(snap), lastTap)
+	}
+	select { // Run recomputes what is due
+	case s.wake <- struct{}{}:
+	default:
 	}
 	if after != before {
 		s.log.Info("screen", "from", string(before), "to", string(after))
@@ -410,6 +416,7 @@ func (s *Session) SetElder(on bool) { s.update(func() { s.elder = on }) }
 // Tick advances timeouts; the UI calls it about once a second.
 func (s *Session) Tick() {
 	now := s.deps.Clock.Now()
+	s.settleDegraded(now)
 	s.mu.Lock()
 	scr := s.s.Screen
 	s.mu.Unlock()
@@ -443,18 +450,88 @@ func (s *Session) Tick() {
 	})
 }
 
-// Run calls Tick every second until ctx ends.
+// Run calls Tick whenever something is due, until ctx ends. It keeps no
+// ticker: it sleeps until NextTick (a countdown on screen: every second;
+// the idle warning, the end screen's time, a degraded mode settling: at
+// that instant) or until a change of the session may bring that instant
+// forward. On the attract screen with nothing due no timer is armed at all,
+// so an idle terminal does not wake for the session.
 func (s *Session) Run(ctx context.Context) error {
-	t := time.NewTicker(time.Second)
+	t := time.NewTimer(time.Hour)
+	t.Stop()
 	defer t.Stop()
 	for {
+		s.Tick()
+		select { // Tick's own change signalled the wake: it is seen below
+		case <-s.wake:
+		default:
+		}
+		var due <-chan time.Time
+		if at, ok := s.NextTick(); ok {
+			t.Reset(max(at.Sub(s.deps.Clock.Now()), 0))
+			due = t.C
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-t.C:
-			s.Tick()
+		case <-due:
+		case <-s.wake:
+			t.Stop()
 		}
 	}
+}
+
+// countdownStep is how often a countdown on screen (the idle warning, the
+// card taken away) is updated.
+const countdownStep = time.Second
+
+// NextTick returns when Tick next has something to do, and false when
+// nothing is due until the session changes (the attract screen with no
+// degraded mode settling). Run sleeps until then.
+func (s *Session) NextTick() (time.Time, bool) {
+	now := s.deps.Clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var next time.Time
+	set := false
+	due := func(at time.Time) {
+		if !set || at.Before(next) {
+			next, set = at, true
+		}
+	}
+	if s.degRaw != s.s.Degraded {
+		due(s.degSince.Add(s.cfg.DegradedSettle))
+	}
+	switch scr := s.s.Screen; {
+	case adminScreen(scr):
+		if !s.s.Busy && !s.s.Admin.Busy { // work ending is a change
+			due(s.lastTap.Add(s.cfg.AdminIdle))
+		}
+	case scr == ScreenAttract, scr == ScreenSubmitting:
+	case scr == ScreenEnd:
+		switch {
+		case s.endAt.IsZero():
+		case now.Before(s.endAt):
+			due(s.endAt)
+		case s.card.present:
+			due(s.card.remindAt)
+			due(s.card.endedAt.Add(s.cfg.CardLeftFor))
+		default:
+			due(now)
+		}
+	default:
+		if s.card.out { // counting down on screen, to the session's end
+			due(now.Add(countdownStep))
+			due(s.card.outAt.Add(s.cfg.CardGrace))
+		}
+		if s.s.Warning {
+			due(now.Add(countdownStep))
+			due(s.lastTap.Add(s.cfg.IdleTimeout + s.cfg.WarnFor))
+		} else {
+			due(s.lastTap.Add(s.cfg.IdleTimeout))
+		}
+	}
+	return next, set
 }
 
 func (s *Session) endLocked(now time.Time) {

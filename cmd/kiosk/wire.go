@@ -61,6 +61,7 @@ func uiOptions(cfg config.Config, term *terminal.Terminal, sp *speaker) screens.
 		NewSignaturePad: func() screens.SignaturePad {
 			return sigPad{widgets.NewSignaturePad(fyne.NewSize(1000, 400))}
 		},
+		StatusChanged: term.StatusChanged(), // the status line follows the devices and the link: no polling
 		Status: func() screens.Status {
 			st := screens.Status{Online: term.Online()}
 			if term.Printer != nil {

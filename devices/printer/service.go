@@ -18,11 +18,21 @@ import (
 // polling an Opener is how an unplugged printer is found again.
 type Opener func(ctx context.Context) (io.ReadWriteCloser, error)
 
+// DefaultPoll is ServiceConfig.Poll's default.
+const DefaultPoll = 10 * time.Second
+
 // ServiceConfig configures a Service.
 type ServiceConfig struct {
 	Printer Config
-	Poll    time.Duration // status poll interval; default 2 s
-	Retry   time.Duration // reopen interval while disconnected; default 2 s
+	// Poll is the status poll interval while the printer answers; default
+	// 10 s. Each poll is four DLE EOT exchanges, and a kiosk on its attract
+	// screen must not wake for them every 2 s; Print queries the status
+	// itself right before it prints, so a receipt never goes to a printer
+	// known only from a stale poll. Paper out or the cover open shows as a
+	// degraded mode within Poll plus the session's settle time (3 s), an
+	// unplug within Poll plus DisconnectHold plus that.
+	Poll  time.Duration
+	Retry time.Duration // reopen interval while disconnected; default 2 s
 	// DisconnectHold debounces: the printer is shown disconnected only
 	// after it has not answered for this long (default 5 s; negative: at
 	// once). One missed status reply on a loaded machine is not an unplug.
@@ -53,7 +63,7 @@ var _ Printer = (*Service)(nil)
 // NewService returns a service that opens its printer with open.
 func NewService(open Opener, cfg ServiceConfig) *Service {
 	if cfg.Poll <= 0 {
-		cfg.Poll = 2 * time.Second
+		cfg.Poll = DefaultPoll
 	}
 	if cfg.Retry <= 0 {
 		cfg.Retry = 2 * time.Second

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/holoplot/go-evdev"
 
@@ -41,7 +40,11 @@ func SerialOpener(path string, baud int) Opener {
 	if baud == 0 {
 		baud = DefaultBaud
 	}
-	open := serialport.Opener(serialport.Config{Path: path, Baud: baud, ReadTimeout: 100 * time.Millisecond})
+	// No read timeout: the reader waits in the runtime's poller until the
+	// scanner speaks or the port is closed (Service.read closes it when its
+	// context ends), so an idle scanner costs no wake-up; a 100 ms timeout
+	// woke the kiosk 10 times a second for nothing.
+	open := serialport.Opener(serialport.Config{Path: path, Baud: baud})
 	return func(ctx context.Context) (Source, error) {
 		p, err := open(ctx)
 		if err != nil {

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/bianmin/kiosk/sync/client"
@@ -42,5 +43,24 @@ func TestObserveLinkState(t *testing.T) {
 	r.observe(nil)
 	if got := r.Status().Conn; got != Syncing {
 		t.Errorf("a success during a drain changed the link from syncing to %s", got)
+	}
+}
+
+// TestOnConnTellsEachChange: Config.OnConn hears every change of the link
+// state, once, and nothing when an exchange leaves it as it was (the status
+// line follows the link without polling it). Kills: OnConn not called, or
+// called on every exchange.
+func TestOnConnTellsEachChange(t *testing.T) {
+	var got []Conn
+	r := New(nil, nil, Config{OnConn: func(c Conn) { got = append(got, c) }}, nil)
+	r.observe(nil)
+	r.observe(nil) // still online: nothing to tell
+	r.observe(errors.New("dial tcp: connection refused"))
+	r.observe(errors.New("dial tcp: connection refused"))
+	r.setConn(Syncing)
+	r.setConn(Syncing)
+	want := []Conn{Online, Offline, Syncing}
+	if !slices.Equal(got, want) {
+		t.Fatalf("OnConn heard %v, want %v", got, want)
 	}
 }

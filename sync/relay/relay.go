@@ -51,6 +51,7 @@ type Config struct {
 	// age, catalogue in use) for each heartbeat; nil sends none of them.
 	Facts      func(ctx context.Context) (Facts, error)
 	OnProgress func(Progress) // called after every acknowledged chunk (must not block)
+	OnConn     func(Conn)     // called after the link state changed (must not block)
 	OnCatalog  func(version int64, catalog json.RawMessage)
 	Now        func() time.Time // [time.Now]
 	Rand       func() float64   // uniform in [0,1) for jitter [math/rand/v2]
@@ -189,14 +190,31 @@ func (r *Relay) Progress() []Progress { return r.Status().Progress }
 
 func (r *Relay) setConn(c Conn) {
 	r.mu.Lock()
+	was := r.st.Conn
 	r.st.Conn = c
 	r.mu.Unlock()
+	r.connChanged(was, c)
+}
+
+// connChanged tells Config.OnConn of a change of the link state (called
+// outside r.mu).
+func (r *Relay) connChanged(was, now Conn) {
+	if was != now && r.cfg.OnConn != nil {
+		r.cfg.OnConn(now)
+	}
 }
 
 // observe records the outcome of a platform exchange for the link state.
 func (r *Relay) observe(err error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	was := r.st.Conn
+	r.observeLocked(err)
+	now := r.st.Conn
+	r.mu.Unlock()
+	r.connChanged(was, now)
+}
+
+func (r *Relay) observeLocked(err error) {
 	if err == nil {
 		r.st.LastSuccess = r.cfg.Now()
 		if r.st.Conn == Offline {
@@ -324,10 +342,13 @@ func (r *Relay) DrainOnce(ctx context.Context) error {
 		return err
 	}
 	r.mu.Lock()
+	was := r.st.Conn
 	if r.st.Conn == Syncing {
 		r.st.Conn = Online
 	}
+	now := r.st.Conn
 	r.mu.Unlock()
+	r.connChanged(was, now)
 	return errors.Join(errs...)
 }
 

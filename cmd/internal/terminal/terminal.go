@@ -101,6 +101,7 @@ type Terminal struct {
 	online  atomic.Bool
 
 	scanState *atomic.Value // scanner.Status; nil without a scanner
+	hub       statusHub     // device and link changes to the watcher and the UI (degraded.go)
 
 	diskLow atomic.Bool  // the disk counted as low (hysteresis)
 	freeFn  atomic.Value // func() (uint64, error): free bytes, replaced by tests
@@ -224,11 +225,13 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 	// The relay last: its heartbeat reads the device services.
 	t.sv.Go(ctx, "relay", t.Relay)
 	t.sv.Go(ctx, "session", supervise.Func(t.Session.Run))
-	every, settle := time.Second, 3*time.Second // the session's settle time (session.Config.DegradedSettle)
+	// The watcher wakes on device and link changes; the disk is measured
+	// every diskEvery (degraded.go).
+	diskEvery, settle := 30*time.Second, 3*time.Second // the session's settle time (session.Config.DegradedSettle)
 	if opt.Fast {
-		every, settle = 100*time.Millisecond, scfg.DegradedSettle
+		diskEvery, settle = 100*time.Millisecond, scfg.DegradedSettle
 	}
-	t.sv.Go(ctx, "degraded", supervise.Func(func(ctx context.Context) error { return t.watchDegraded(ctx, every, settle) }))
+	t.sv.Go(ctx, "degraded", supervise.Func(func(ctx context.Context) error { return t.watchDegraded(ctx, diskEvery, settle) }))
 	t.sv.Go(ctx, "retention", &offline.Retention{Store: st, Retention: time.Duration(cfg.Store.RetentionDays) * 24 * time.Hour})
 	if err := t.startMaintenance(ctx, cfg); err != nil {
 		return nil, err
@@ -383,7 +386,8 @@ func (t *Terminal) startPlatform(ctx context.Context, cfg config.Config, dataDir
 		DeviceStates: func() []kiosk.DeviceStatus {
 			return t.DeviceStates()
 		},
-		Facts: t.heartbeatFacts,
+		Facts:  t.heartbeatFacts,
+		OnConn: func(relay.Conn) { t.statusChanged() }, // the status line and degraded modes follow the link
 	}
 	if opt.Fast {
 		rcfg.BackoffBase, rcfg.BackoffCap, rcfg.PollEvery, rcfg.StatusEvery = 50*time.Millisecond, 500*time.Millisecond, 100*time.Millisecond, 200*time.Millisecond
@@ -515,6 +519,7 @@ func (t *Terminal) startReader(ctx context.Context, cfg config.Config, opt Optio
 			case <-ctx.Done():
 				return ctx.Err()
 			case ev := <-t.Reader.Events():
+				t.statusChanged() // the reader's state is a degraded mode
 				switch {
 				case ev.Identity != nil:
 					t.Session.CardRead(ev.Identity)

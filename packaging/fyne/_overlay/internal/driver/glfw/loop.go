@@ -49,7 +49,7 @@
 // protocol (pendingFuncs counted before the send, waitMu around the
 // waiting flag) cannot lose a wake-up: either the waiter sees the pending
 // function and does not block, or the sender sees the waiter and posts.
-// FYNE_IDLE_WAIT (a Go duration, default 1s) bounds one wait.
+// FYNE_IDLE_WAIT (a Go duration, default 1m) bounds one wait.
 // Changed: runOnMainWithWait, drawSingleFrame (reports whether it
 // painted), runGL; added: the idle state, frame, waitIdle, runQueued,
 // wakeMain. Needs Runner.Active from this overlay's
@@ -96,15 +96,22 @@ const (
 )
 
 // idleWait bounds one blocking wait, so that the canvas cache keep-alive
-// walk and cache.Clean still run, and a canvas made dirty outside the main
-// goroutine (which posts no event) is painted within this time. The
-// environment's FYNE_IDLE_WAIT (a Go duration) overrides it: tests set it
-// to an hour, so that a lost wake-up shows as a hang, not as a 1 s delay.
+// walk and cache.Clean still run (each frame walks or paints before it
+// cleans, so a longer wait expires nothing on screen), and a canvas made
+// dirty outside the main goroutine (which posts no event, against Fyne's
+// threading rules) is painted within this time. A minute: every wake of
+// this loop from its wait costs far more than the loop's own turn, since
+// while the main thread sits in the cgo call the Go runtime's sysmon spins
+// (20 µs sleeps, then doubling to 10 ms) until it takes the P back, about
+// 60 thread wake-ups per loop wake-up measured here; at 1 s that was most
+// of the idle kiosk's wake-ups. The environment's FYNE_IDLE_WAIT (a Go
+// duration) overrides it: tests set it to an hour, so that a lost wake-up
+// shows as a hang, not as a delay.
 var idleWait = func() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv("FYNE_IDLE_WAIT")); err == nil && d > 0 {
 		return d
 	}
-	return time.Second
+	return time.Minute
 }()
 
 var (
