@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 	"github.com/bianmin/kiosk/app/auth"
 	"github.com/bianmin/kiosk/app/session"
 	"github.com/bianmin/kiosk/cmd/internal/diag"
-	"github.com/bianmin/kiosk/cmd/internal/selftest"
 	"github.com/bianmin/kiosk/offline"
 )
 
@@ -110,8 +108,8 @@ type maintenance struct {
 	// usbRoots are where USB sticks are mounted (/media, /run/media);
 	// in simulation a directory under the data directory stands in.
 	usbRoots []string
-	mounts   string // /proc/self/mounts
-	lastTest atomic.Pointer[[]selftest.Result]
+	mounts   string       // /proc/self/mounts
+	journal  diag.Journal // the service's logs for the bundle
 }
 
 var _ session.Maintenance = (*maintenance)(nil)
@@ -225,7 +223,9 @@ func (m *maintenance) ReprintLast(ctx context.Context) (string, error) {
 
 func (m *maintenance) SelfTest(ctx context.Context) ([]session.SelfTestResult, error) {
 	res := m.t.SelfTest(ctx)
-	m.lastTest.Store(&res)
+	if err := diag.SaveSelfTest(diag.SelfTestPath(m.t.Plan.DataDir), time.Now(), res); err != nil {
+		m.t.log.Warn("self-test not kept for the diagnostics bundle", "err", err)
+	}
 	out := make([]session.SelfTestResult, len(res))
 	for i, r := range res {
 		out[i] = session.SelfTestResult{Name: r.Title, OK: r.OK, Reason: r.Reason}
@@ -251,9 +251,11 @@ func (m *maintenance) DiagBundle(ctx context.Context) (string, error) {
 		b.Add("sync.json", map[string]any{"conn": s.Conn, "last_error": s.LastError, "last_success": s.LastSuccess,
 			"submitted": s.Submitted, "failed": s.Failed, "catalog": s.Catalog, "clock_skew": s.ClockSkew.String()})
 	}
-	if r := m.lastTest.Load(); r != nil {
-		b.Add("selftest.json", *r)
-	}
+	// Logs and a self-test through the kiosk's own devices (their states,
+	// the store, the disk, the platform), without the test slip; the last
+	// full one from this screen rides along (diag/selftest.go).
+	b.AddLogs(ctx, m.journal, time.Now().Add(-diag.DefaultSince))
+	b.AddSelfTest(ctx, "running kiosk", diag.Passive(t.SelfTestPlan(), "receipt"), diag.SelfTestPath(t.Plan.DataDir), "")
 	if t.Store != nil {
 		b.AddStore(ctx, t.Store)
 	}
@@ -324,10 +326,14 @@ func (m *maintenance) usbDir() (string, error) {
 	return "", ErrNoUSB
 }
 
+// bundleJournal is where the diagnostics bundle reads the service's logs
+// (tests put a fake here before Start).
+var bundleJournal diag.Journal = diag.Journalctl{}
+
 // adminDeps are the session's admin ports over the terminal.
 func (t *Terminal) adminDeps(pr session.Printer) (session.Printer, *auth.Authenticator, session.Auditor, session.Maintenance) {
 	last := &lastReceipt{Printer: pr}
-	m := &maintenance{t: t, last: last, usbRoots: []string{"/media", "/run/media"}, mounts: "/proc/self/mounts"}
+	m := &maintenance{t: t, last: last, usbRoots: []string{"/media", "/run/media"}, mounts: "/proc/self/mounts", journal: bundleJournal}
 	if t.Config.Simulated() {
 		m.usbRoots = append(m.usbRoots, filepath.Join(t.Plan.DataDir, "usb-sim"))
 	}
