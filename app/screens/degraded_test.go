@@ -34,8 +34,9 @@ func firstLine(text string) string {
 // a plain line), fits the display without scrolling, is not rebuilt, and
 // its buttons and the card picture stay where the finger and the eye expect
 // them. Screenshots with -shots.
-// Kills: the subtitle or the card picture ignoring the reader's absence,
-// the degraded line missing, its room not reserved (the buttons move).
+// Kills: the subtitle, the card picture or the arrows to the reader
+// ignoring the reader's absence, the degraded line missing, its room not
+// reserved (the buttons move).
 func TestAttractInDegradedModes(t *testing.T) {
 	modes := []struct {
 		name string
@@ -98,6 +99,12 @@ func TestAttractInDegradedModes(t *testing.T) {
 					card := shows(w.Content(), u.T("attract.hint_card")) || shows(w.Content(), firstLine(u.T("attract.subtitle")))
 					if m.d.ReaderMissing == card {
 						t.Errorf("%s: card prompt shown %v with the reader missing %v: %q", m.name, card, m.d.ReaderMissing, texts(w.Content()))
+					}
+					// The arrows point at the reader below a portrait screen:
+					// none without a reader (nor in landscape, where the
+					// reader's place differs).
+					if want := !m.d.ReaderMissing && size.Height > size.Width; shows(w.Content(), "↓") != want {
+						t.Errorf("%s: arrows to the reader shown %v, want %v", m.name, !want, want)
 					}
 					if m.d.ReaderMissing && (!shows(w.Content(), u.T("attract.card_hint_no_reader")) || !shows(w.Content(), firstLine(u.T("degraded.reader_missing")))) {
 						t.Errorf("%s: no QR / staff hint: %q", m.name, texts(w.Content()))

@@ -81,9 +81,15 @@ type ProbeFrame struct {
 	// rendered; the tree below is older than the session. Taps is counted
 	// at the same moment as the tree: a frame never shows a tap handled
 	// and the screen from before it without also saying Pending.
-	Pending bool          `json:"pending,omitempty"`
-	Recent  []ProbeTap    `json:"recent"` // the last taps, oldest first
-	Targets []ProbeTarget `json:"targets"`
+	Pending bool `json:"pending,omitempty"`
+	// Unpainted counts widgets in the tree, visible and sized, that the
+	// window has not drawn (it has never walked them): the resident does
+	// not see them, so they are left out of Targets, and the frame is
+	// Pending until they are drawn. One that stays unpainted is a screen
+	// that did not ask the window to repaint (UI.reveal).
+	Unpainted int           `json:"unpainted,omitempty"`
+	Recent    []ProbeTap    `json:"recent"` // the last taps, oldest first
+	Targets   []ProbeTarget `json:"targets"`
 }
 
 type probe struct {
@@ -92,6 +98,9 @@ type probe struct {
 	path  string
 	start time.Time
 	pc    uintptr // code pointer of the counting wrapper
+	// painted: leave out what the window has not drawn (the e2e probe;
+	// the tour's Finger acts on the tree as Fyne's hit test does).
+	painted bool
 
 	mu     sync.Mutex
 	taps   int
@@ -103,7 +112,7 @@ type probe struct {
 // StartProbe starts the probe on win, writing to path until ctx ends. It
 // must not be called on the UI goroutine.
 func StartProbe(ctx context.Context, win fyne.Window, sess *session.Session, path string) {
-	p := &probe{win: win, sess: sess, path: path, start: time.Now()}
+	p := &probe{win: win, sess: sess, path: path, start: time.Now(), painted: true}
 	p.pc = reflect.ValueOf(p.wrapper(nil, "", nil)).Pointer()
 	slog.Warn("test probe on: on-screen contents are written to a file", "path", path)
 	go func() {
@@ -160,6 +169,9 @@ func (p *probe) frame() ProbeFrame {
 	for i, o := range c.Overlays().List() {
 		p.walk(&f, o, fyne.Position{}, full, i+1)
 	}
+	if f.Unpainted > 0 {
+		f.Pending = true
+	}
 	covered(f.Targets)
 	for i := range f.Targets {
 		t := &f.Targets[i]
@@ -211,6 +223,10 @@ func (p *probe) walk(f *ProbeFrame, o fyne.CanvasObject, parent fyne.Position, c
 	r := rect{pos.X, pos.Y, size.Width, size.Height}
 	vis := r.intersect(clip)
 	if vis.empty() {
+		return
+	}
+	if p.painted && fyne.CurrentApp().Driver().CanvasForObject(o) == nil {
+		f.Unpainted++ // in the tree, not on the glass
 		return
 	}
 	add := func(kind, label string) {

@@ -80,7 +80,20 @@ func (u *UI) attract(s session.Snapshot) fyne.CanvasObject {
 		return u.page_(vbox(title, container.NewGridWithColumns(2, left, right)), nil)
 	}
 	u.bindAttractSubtitle(s, sub) // the card, or without a reader the QR code and staff
-	return u.page_(vbox(title, sub, u.attractNotice(s), cardBox, arrow, actions, hours), nil)
+	// Without a reader the arrows would point at a slot that reads nothing:
+	// hidden then, their room kept so that the buttons below stay put.
+	arrowBox := container.New(minHeight{arrow.MinSize().Height}, arrow)
+	u.onUpdate(s, func(s session.Snapshot) {
+		if s.Degraded.ReaderMissing == arrow.Visible() {
+			if s.Degraded.ReaderMissing {
+				arrow.Hide()
+			} else {
+				arrow.Show()
+			}
+			arrowBox.Refresh()
+		}
+	})
+	return u.page_(vbox(title, sub, u.attractNotice(s), cardBox, arrowBox, actions, hours), nil)
 }
 
 // manualID: an assisting agent types the applicant's identity. What is
@@ -311,7 +324,7 @@ func (u *UI) search(s session.Snapshot) fyne.CanvasObject {
 	run := func(q string) {
 		var codes []string
 		if u.opt.Search != nil && strings.TrimSpace(q) != "" {
-			codes = u.opt.Search.Search(q, 50)
+			codes = u.opt.Search.Search(u.tr.Lang(), q, 50)
 		}
 		u.sess.SetSearchResults(q, codes)
 	}

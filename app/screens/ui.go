@@ -28,9 +28,11 @@ import (
 	"github.com/bianmin/kiosk/app/widgets"
 )
 
-// Searcher finds item codes for a query typed in characters or pinyin.
+// Searcher finds item codes for a query typed in characters or pinyin, or
+// in words of the screen's language lang (the catalogue's translations:
+// "pension" on the English screen).
 type Searcher interface {
-	Search(query string, limit int) []string
+	Search(lang, query string, limit int) []string
 }
 
 // Status is what the status line shows: technician-readable device states
@@ -84,8 +86,9 @@ type UI struct {
 	// banner shows the session's notice (a card taken off the reader…) over
 	// the bottom of screens that have no notice line of their own: drawn
 	// over the screen, it moves nothing.
-	banner     *fyne.Container
-	bannerText *widget.Label
+	banner      *fyne.Container
+	bannerText  *widget.Label
+	bannerLayer *fyne.Container // the banner's parent: lays it out at the bottom
 
 	// OnRendered is called after each render (tests and screenshots).
 	OnRendered func(session.Screen)
@@ -195,8 +198,9 @@ func (u *UI) build(s session.Snapshot) {
 	u.warn, u.warnMsg = u.warning()
 	u.ask = newModal(u, nil)
 	u.banner, u.bannerText = u.newBanner()
+	u.bannerLayer = container.NewBorder(nil, u.banner, nil, nil)
 	content := container.NewStack(container.NewBorder(u.topBar(s), u.status, nil, nil, v.obj),
-		container.NewBorder(nil, u.banner, nil, nil), u.cornerOverlay(s), u.warn, u.ask)
+		u.bannerLayer, u.cornerOverlay(s), u.warn, u.ask)
 	u.win.SetContent(content)
 	if min, size := content.MinSize(), u.win.Canvas().Size(); min.Width > size.Width+1 || os.Getenv("KIOSK_DEBUG_LAYOUT") != "" {
 		slog.Warn("screen wider than the window", "screen", string(s.Screen), "min_width", min.Width, "width", size.Width, "scale", u.win.Canvas().Scale())
@@ -422,9 +426,11 @@ func (u *UI) updateChrome(s session.Snapshot) {
 		if u.bannerText.Text != msg {
 			u.bannerText.SetText(msg)
 		}
-		u.banner.Show()
+		if !u.banner.Visible() {
+			u.reveal(u.banner, u.bannerLayer)
+		}
 	} else if u.banner.Visible() {
-		u.banner.Hide()
+		u.conceal(u.banner)
 	}
 	if s.Warning {
 		msg := u.T("app.idle_warning", int(s.Remaining.Seconds()+0.5))
@@ -439,6 +445,31 @@ func (u *UI) updateChrome(s session.Snapshot) {
 	} else if u.warn.Visible() {
 		u.warn.Hide()
 	}
+}
+
+// reveal shows o, an overlay hidden since its screen was built, and has the
+// window lay it out and paint it now. Neither happens by itself: Fyne's
+// Container.Show only clears the hidden flag (a Border lays out only the
+// visible, so the banner stayed 0×0 at the origin), and a widget's Refresh
+// reaches the window only for objects the window has already walked, which
+// it never does while they are hidden (the idle warning was in the tree,
+// tappable, but not on the glass). Both showed only when something else
+// happened to repaint the window soon after (a button's tap animation), so
+// a card taken off a still screen, or the idle warning, showed nothing.
+// layer, o's parent, is laid out again when it sizes its children by what
+// is visible (nil when it lays out hidden objects too: a Stack).
+func (u *UI) reveal(o fyne.CanvasObject, layer *fyne.Container) {
+	o.Show()
+	if layer != nil {
+		layer.Refresh()
+	}
+	u.win.Canvas().Refresh(o)
+}
+
+// conceal hides o and has the window repaint without it.
+func (u *UI) conceal(o fyne.CanvasObject) {
+	o.Hide()
+	u.win.Canvas().Refresh(o)
 }
 
 func (u *UI) newBanner() (*fyne.Container, *widget.Label) {
@@ -496,6 +527,19 @@ func (m *modal) show(question, yes string, onYes func(), no string, onNo func())
 	m.body.Objects = []fyne.CanvasObject{q, m.u.primary(no, onNo), widget.NewButton(yes, onYes)}
 	m.body.Refresh()
 	m.Show()
+}
+
+// Show shows the shade and has the window paint it now (see UI.reveal: a
+// widget hidden since it was built is not repainted by its own Show).
+func (m *modal) Show() {
+	m.BaseWidget.Show()
+	m.u.win.Canvas().Refresh(m)
+}
+
+// Hide hides the shade and has the window repaint without it.
+func (m *modal) Hide() {
+	m.BaseWidget.Hide()
+	m.u.win.Canvas().Refresh(m)
 }
 
 func (m *modal) Tapped(*fyne.PointEvent)    {}

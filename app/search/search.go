@@ -24,6 +24,17 @@ type Doc struct {
 	Category string // category name, e.g. 社会保障
 	Keywords []string
 	Frequent bool // breaks ties in favour of frequently used items
+	// Words are the item's name, category and keywords in the screen's
+	// other language (the catalogue's translations, DocsIn), matched word
+	// by word: "pension", "medical ins".
+	Words *Words
+}
+
+// Words is an item's texts in a language written in words (English).
+type Words struct {
+	Name     string
+	Category string
+	Keywords []string
 }
 
 // Docs builds documents from a catalogue, resolving category IDs to names.
@@ -39,6 +50,32 @@ func Docs(c *kiosk.Catalog) []Doc {
 			cat = n
 		}
 		docs = append(docs, Doc{Code: it.Code, Name: it.Name, Category: cat, Keywords: it.Keywords, Frequent: it.Frequent})
+	}
+	return docs
+}
+
+// DocsIn is Docs for a screen in language lang: for a language other than
+// Chinese each item also carries its translated name, category and
+// keywords (Catalog.Text), so that a resident reading the English screen
+// finds an item by the English name shown. Chinese and pinyin still match.
+func DocsIn(c *kiosk.Catalog, lang string) []Doc {
+	docs := Docs(c)
+	if lang == "" || strings.HasPrefix(lang, "zh") {
+		return docs
+	}
+	cats := make(map[string]string, len(c.Categories))
+	for _, cat := range c.Categories {
+		cats[cat.ID] = cat.Name
+	}
+	for i, it := range c.Items {
+		w := &Words{Name: c.Text(lang, it.Name)}
+		if n, ok := cats[it.Category]; ok {
+			w.Category = c.Text(lang, n)
+		}
+		for _, k := range it.Keywords {
+			w.Keywords = append(w.Keywords, c.Text(lang, k))
+		}
+		docs[i].Words = w
 	}
 	return docs
 }
@@ -75,6 +112,22 @@ type doc struct {
 	name     field
 	keywords []field
 	category field
+	words    *wordFields // the other language's texts, if any
+}
+
+// wordFields are a doc's texts in a language written in words.
+type wordFields struct {
+	name, category []string
+	keywords       [][]string
+	nameText       string // the name normalised as normText does
+}
+
+// wordsOf lower-cases s and splits it into its words of letters and digits
+// (Latin script: Han characters are left to the pinyin fields).
+func wordsOf(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return r >= utf8.RuneSelf || !(unicode.IsLetter(r) || unicode.IsDigit(r))
+	})
 }
 
 type field struct {
@@ -98,6 +151,18 @@ func New(docs []Doc) *Index {
 			f := newField(k)
 			x.keywords = append(x.keywords, f)
 			x.mask |= f.mask
+		}
+		if w := d.Words; w != nil {
+			wf := &wordFields{name: wordsOf(w.Name), category: wordsOf(w.Category), nameText: normText(w.Name)}
+			for _, k := range w.Keywords {
+				wf.keywords = append(wf.keywords, wordsOf(k))
+			}
+			for _, ws := range append([][]string{wf.name, wf.category}, wf.keywords...) {
+				for _, s := range ws {
+					x.mask |= maskOf(s)
+				}
+			}
+			x.words = wf
 		}
 		ix.docs[i] = x
 	}
@@ -214,12 +279,17 @@ func (ix *Index) Results(query string, limit int) []Result {
 			return nil
 		}
 		qm := maskOf(q)
+		qw := wordsOf(query)
 		for i := range ix.docs {
 			d := &ix.docs[i]
 			if d.mask&qm != qm {
 				continue
 			}
-			if s := m.scorePinyin(d, q, qm); s > 0 {
+			s := m.scorePinyin(d, q, qm)
+			if d.words != nil {
+				s = max(s, scoreWords(d.words, qw, normText(query)))
+			}
+			if s > 0 {
 				hits = append(hits, hit{i: i, score: s})
 			}
 		}
@@ -301,6 +371,72 @@ func siftDown(h []hit) {
 		h[i], h[m] = h[m], h[i]
 		i = m
 	}
+}
+
+// scoreWords scores a query of words against a doc's texts in a language
+// written in words: each query word must begin a word of the text, in the
+// order typed ("med ins" finds "Residents' basic medical insurance"); the
+// last word may still be being typed.
+func scoreWords(w *wordFields, qw []string, q string) int {
+	if len(qw) == 0 {
+		return 0
+	}
+	if w.nameText == q {
+		return ScoreExact
+	}
+	if at := wordsAt(w.name, qw); at == 0 {
+		return ScoreNamePrefix
+	} else if at > 0 {
+		return ScoreNameSubstring
+	}
+	best := 0
+	for _, k := range w.keywords {
+		if at := wordsAt(k, qw); at == 0 {
+			return ScoreKeywordPrefix
+		} else if at > 0 {
+			best = ScoreKeyword
+		}
+	}
+	if best > 0 {
+		return best
+	}
+	if wordsAt(w.category, qw) >= 0 {
+		return ScoreCategory
+	}
+	return 0
+}
+
+// wordsAt reports where the query words begin words of text in order: the
+// index of the text word the first query word matched when they follow one
+// another from there, a positive number when they match further apart, -1
+// when they do not all match.
+func wordsAt(text, qw []string) int {
+	for start := range text {
+		if !strings.HasPrefix(text[start], qw[0]) {
+			continue
+		}
+		j, together := start+1, true
+		for _, w := range qw[1:] {
+			k := j
+			for k < len(text) && !strings.HasPrefix(text[k], w) {
+				k++
+			}
+			if k == len(text) {
+				j = -1
+				break
+			}
+			together = together && k == j
+			j = k + 1
+		}
+		if j < 0 {
+			continue
+		}
+		if together {
+			return start
+		}
+		return start + 1
+	}
+	return -1
 }
 
 func scoreHan(d *doc, q string) int {

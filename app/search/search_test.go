@@ -115,3 +115,57 @@ func TestLimitKeepsBest(t *testing.T) {
 		}
 	}
 }
+
+// TestEnglishWords: on the English screen (DocsIn with "en") an item is
+// found by the English name the screen shows, word by word and while the
+// last word is still being typed; Chinese and pinyin still work; the
+// Chinese screen's index knows no English. Kills: DocsIn ignoring the
+// translations, the word fields left out of the index or its letter mask
+// (every English query filtered out), words matched out of order.
+func TestEnglishWords(t *testing.T) {
+	c := *testCatalog
+	c.Translations = map[string]map[string]string{"en": {
+		"城乡居民养老保险参保登记":   "Residents' pension insurance: enrolment",
+		"养老保险待遇申领":       "Pension benefits: claim",
+		"城乡居民基本医疗保险参保登记": "Residents' basic medical insurance: enrolment",
+		"医保":   "Medical insurance",
+		"户口迁移": "Moving household registration",
+		"户籍管理": "Household registration",
+	}}
+	ix := New(DocsIn(&c, "en"))
+	tests := []struct {
+		q     string
+		first string
+		has   []string
+		not   []string
+	}{
+		{q: "Pension benefits: claim", first: "A2"},
+		{q: "pension", first: "A2", has: []string{"A1"}, not: []string{"A3", "A4"}},
+		{q: "PENS", has: []string{"A1", "A2"}},
+		{q: "medical ins", first: "A3", not: []string{"A1", "A2"}},
+		{q: "basic med", first: "A3"},
+		{q: "insurance medical", not: []string{"A3"}},      // out of order
+		{q: "household", first: "A4", has: []string{"A5"}}, // A5 by its category
+		{q: "养老", first: "A2"},
+		{q: "yanglao", first: "A2"},
+	}
+	for _, tt := range tests {
+		got := ix.Search(tt.q, 0)
+		if tt.first != "" && (len(got) == 0 || got[0] != tt.first) {
+			t.Errorf("Search(%q) = %v, want %s first", tt.q, got, tt.first)
+		}
+		for _, c := range tt.has {
+			if !slices.Contains(got, c) {
+				t.Errorf("Search(%q) = %v, missing %s", tt.q, got, c)
+			}
+		}
+		for _, c := range tt.not {
+			if slices.Contains(got, c) {
+				t.Errorf("Search(%q) = %v, should not contain %s", tt.q, got, c)
+			}
+		}
+	}
+	if got := New(DocsIn(&c, "zh-CN")).Search("pension", 0); len(got) != 0 {
+		t.Errorf("the Chinese screen's index found %v for pension", got)
+	}
+}

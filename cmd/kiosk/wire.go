@@ -90,21 +90,26 @@ func recognizer() widgets.Recognizer {
 }
 
 // catalogSearch searches the session's current catalogue, rebuilding the
-// index when a newer catalogue has taken over.
+// index when a newer catalogue has taken over. One index per screen
+// language: the English screen also finds items by their English names.
 type catalogSearch struct {
 	cat   func() *kiosk.Catalog
 	mu    sync.Mutex
 	of    *kiosk.Catalog
-	index *search.Index
+	index map[string]*search.Index // by language
 }
 
-func (c *catalogSearch) Search(q string, limit int) []string {
+func (c *catalogSearch) Search(lang, q string, limit int) []string {
 	cur := c.cat()
 	c.mu.Lock()
 	if c.of != cur {
-		c.index, c.of = search.New(search.Docs(cur)), cur
+		c.index, c.of = map[string]*search.Index{}, cur
 	}
-	ix := c.index
+	ix := c.index[lang]
+	if ix == nil {
+		ix = search.New(search.DocsIn(cur, lang))
+		c.index[lang] = ix
+	}
 	c.mu.Unlock()
 	return ix.Search(q, limit)
 }

@@ -593,6 +593,9 @@ func TestE2E(t *testing.T) {
 		cardVisit(t, k, "resident", it.Name)
 		k.Numeric("联系电话（手机）", "13900008888")
 		k.waitFor("the idle warning", 30*time.Second, func() bool { return k.Frame().Warning })
+		// On the glass, not only in the session: the probe leaves out what
+		// the window has not painted.
+		k.waitFor("the idle warning on screen", 5*time.Second, func() bool { return k.HasText("您已有一段时间未操作") })
 		k.Shot("idle-warning")
 		k.Tap("需要更多时间")
 		k.waitFor("the warning gone", 5*time.Second, func() bool { return !k.Frame().Warning })

@@ -300,7 +300,14 @@ func (k *Kiosk) Tap(label string) {
 // a person looks before touching: a layout that moves is not tapped mid-move,
 // and a screen the UI has not yet brought up to date with the session
 // (Pending: the answer to the last tap is queued) is not still.
+//
+// Widgets the window has not painted (Frame.Unpainted: in the widget tree,
+// not on the glass) keep the screen from being still; still there after
+// the 3 s, the flow fails: a person would see nothing there, whatever the
+// tree says (the idle warning and the card-removed banner were unpainted
+// until something else repainted the window).
 func (k *Kiosk) Settle() {
+	k.t.Helper()
 	deadline := time.Now().Add(3 * time.Second)
 	f := k.Frame()
 	seq, since := f.Seq, time.Now()
@@ -311,6 +318,10 @@ func (k *Kiosk) Settle() {
 		} else if time.Since(since) >= 150*time.Millisecond {
 			return
 		}
+	}
+	if f.Unpainted > 0 {
+		k.Shot("unpainted")
+		k.t.Fatalf("%d widgets stayed in the tree unpainted for 3 s (screen %s): the window was not asked to repaint; see %s", f.Unpainted, f.Screen, k.shots)
 	}
 }
 
