@@ -1,7 +1,8 @@
 // Package diag builds the diagnostics bundle a technician carries off a
 // terminal (a tar.gz): the configuration without secrets, versions, the
-// devices, queue statistics, the store's integrity and verify results and,
-// from the running kiosk, device states and self-test results. Nothing in
+// devices, queue statistics, the store's integrity and verify results, the
+// service's logs reduced to allow-listed fields (logs.go), self-test
+// results (selftest.go) and, from the running kiosk, device states. Nothing in
 // it is personal and no key or PIN hash is in it. kioskctl diag bundle and
 // the maintenance screen's "diagnostics to USB" both write it; only cmd/
 // imports it.

@@ -62,7 +62,9 @@ func TestFilterLogsBounds(t *testing.T) {
 
 type errJournal struct{ err error }
 
-func (e errJournal) Records(context.Context, string, time.Time, int) ([]byte, error) { return nil, e.err }
+func (e errJournal) Records(context.Context, string, time.Time, int) ([]byte, error) {
+	return nil, e.err
+}
 
 // TestNoJournal: without journalctl the bundle says so; a journalctl that
 // fails is said with its error.
