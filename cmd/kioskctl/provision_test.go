@@ -7,10 +7,12 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,6 +46,7 @@ type field struct {
 	printer               *prsim.Printer
 	readerPTY, printerPTY string
 	qrPTY, scannerURL     string
+	scannerName           string // its mDNS instance name
 	card                  *kiosk.Identity
 }
 
@@ -120,11 +123,19 @@ func newField(t *testing.T) *field {
 			}
 		}
 	}()
-	if f.scannerURL, err = esclsim.New(scansim.New(scansim.Knobs{Pages: 1}), nil).Start(ctx, "127.0.0.1:0"); err != nil {
+	esc := esclsim.New(scansim.New(scansim.Knobs{Pages: 1}), nil)
+	if f.scannerURL, err = esc.Start(ctx, "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	// The network scanner is found by mDNS (advertised on loopback only).
+	f.scannerName = fmt.Sprintf("Bianmin e2e scanner %d-%d", os.Getpid(), fieldSeq.Add(1))
+	if _, err := esc.Advertise(ctx, esclsim.Advert{Instance: f.scannerName}); err != nil {
 		t.Fatal(err)
 	}
 	return f
 }
+
+var fieldSeq atomic.Int64
 
 // provisionArgs is the technician's script; the reader and the printer are
 // found by probing both ports.
@@ -134,7 +145,7 @@ func (f *field) provisionArgs(code string) []string {
 		"--division", "330106013201", "--address", "双流村村委会一楼",
 		"--platform", f.url, "--platform-ca", f.caFile, "--code", code,
 		"--ports", f.printerPTY + "," + f.readerPTY, "--idcard", "auto", "--printer", "auto",
-		"--scanner", "escl:" + f.scannerURL, "--qr", "serial:" + f.qrPTY, "--a4", "none", "--voice=false", "--json"}
+		"--scanner", "mdns:" + f.scannerName, "--qr", "serial:" + f.qrPTY, "--a4", "none", "--voice=false", "--json"}
 }
 
 func kioskctl(t *testing.T, args ...string) (int, string, string) {
@@ -201,9 +212,10 @@ func TestProvisionEndToEnd(t *testing.T) {
 		t.Fatalf("the written configuration does not load: %v", err)
 	}
 	if cfg.Mode != config.ModeProduction || cfg.IDCard.Backend != config.BackendSerial || cfg.IDCard.Port != f.readerPTY ||
-		cfg.Printer.Backend != config.BackendSerial || cfg.Printer.Port != f.printerPTY || cfg.Station.Division != "330106013201" {
-		t.Errorf("configuration: mode %s idcard %s %s printer %s %s division %s", cfg.Mode, cfg.IDCard.Backend, cfg.IDCard.Port,
-			cfg.Printer.Backend, cfg.Printer.Port, cfg.Station.Division)
+		cfg.Printer.Backend != config.BackendSerial || cfg.Printer.Port != f.printerPTY || cfg.Station.Division != "330106013201" ||
+		cfg.Scanner.Backend != config.BackendESCL || cfg.Scanner.Device != f.scannerURL {
+		t.Errorf("configuration: mode %s idcard %s %s printer %s %s division %s scanner %s %s", cfg.Mode, cfg.IDCard.Backend, cfg.IDCard.Port,
+			cfg.Printer.Backend, cfg.Printer.Port, cfg.Station.Division, cfg.Scanner.Backend, cfg.Scanner.Device)
 	}
 	for _, name := range []string{"idcard", "receipt", "scan", "qr", "disk", "platform", "clock", "catalog"} {
 		found := false
