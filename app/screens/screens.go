@@ -20,6 +20,7 @@ import (
 	kiosk "github.com/bianmin/kiosk"
 	"github.com/bianmin/kiosk/app/session"
 	kiotheme "github.com/bianmin/kiosk/app/theme"
+	"github.com/bianmin/kiosk/app/widgets"
 )
 
 func (u *UI) attract(s session.Snapshot) fyne.CanvasObject {
@@ -311,6 +312,22 @@ func (u *UI) category(s session.Snapshot) fyne.CanvasObject {
 	return u.page_(vbox(body...), u.bottom(true, nil))
 }
 
+// pinyinKeyboardIn returns an editor's pinyin keyboard: the editor itself,
+// or its tab beside handwriting; nil for another keyboard.
+func pinyinKeyboardIn(o fyne.CanvasObject) *widgets.PinyinKeyboard {
+	switch v := o.(type) {
+	case *widgets.PinyinKeyboard:
+		return v
+	case *container.AppTabs:
+		for _, it := range v.Items {
+			if p, ok := it.Content.(*widgets.PinyinKeyboard); ok {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
 // search: the keyboard is built once; typing updates the query box and the
 // results in place. 确定 closes the keyboard to show the whole list; tapping
 // the box opens it again. In landscape the results sit beside the keyboard.
@@ -329,6 +346,9 @@ func (u *UI) search(s session.Snapshot) fyne.CanvasObject {
 		u.sess.SetSearchResults(q, codes)
 	}
 	kb := u.opt.Keyboard.Editor(kiosk.FieldText, s.Query, 20, run, func() { kbOpen = false; kbRegion.refresh(); u.sess.Touch() })
+	if p := pinyinKeyboardIn(kb); p != nil && !strings.HasPrefix(u.tr.Lang(), "zh") {
+		p.Letters = true // the English screen searches English words: letters, not pinyin
+	}
 	kbRegion = u.region(s, func(session.Snapshot) string { return "" }, func(session.Snapshot) []fyne.CanvasObject {
 		if !kbOpen {
 			return nil
@@ -452,15 +472,19 @@ func (u *UI) errLine() *widget.Label {
 	return l
 }
 
-// errLines is how many lines the longest field error takes on this screen.
+// errLines is how many lines the longest field error takes on this screen
+// (worked out once per language, text size and width: errlines.go).
 func (u *UI) errLines() int {
-	n := 1
-	for _, k := range u.tr.Keys() {
-		if strings.HasPrefix(k, "field_error.") {
-			n = max(n, strings.Count(u.fit("× "+u.T(k), fynetheme.SizeNameText, false), "\n")+1)
+	key := errLinesKey{lang: u.tr.Lang(), size: u.th.Size(fynetheme.SizeNameText), width: u.textWidth()}
+	return memoErrLines(key, func() int {
+		n := 1
+		for _, k := range u.tr.Keys() {
+			if strings.HasPrefix(k, "field_error.") {
+				n = max(n, strings.Count(u.fit("× "+u.T(k), fynetheme.SizeNameText, false), "\n")+1)
+			}
 		}
-	}
-	return n
+		return n
+	})
 }
 
 func (u *UI) setErr(l *widget.Label, err error) {

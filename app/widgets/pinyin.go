@@ -22,6 +22,9 @@ type PinyinKeyboard struct {
 	OnChanged func(string)
 	// OnConfirm is called with the text when 确定 is tapped.
 	OnConfirm func(string)
+	// Letters: the letter keys type letters, with no pinyin composing
+	// (the English screen's search box: "pension" is a word, not 喷…).
+	Letters bool
 
 	target  Target
 	maxLen  int // in runes; 0: no limit
@@ -83,7 +86,14 @@ func (k *PinyinKeyboard) Candidate(i int) *widget.Button {
 func (k *PinyinKeyboard) build() {
 	for _, r := range "qwertyuiopasdfghjklzxcvbnm" {
 		l := string(r)
-		k.keys[l] = newKey(l, k.keySize, func() { k.eng.Type(r); k.refresh() })
+		k.keys[l] = newKey(l, k.keySize, func() {
+			if k.Letters {
+				k.commit(l)
+				return
+			}
+			k.eng.Type(r)
+			k.refresh()
+		})
 	}
 	wide := fyne.NewSize(k.keySize.Width*2, k.keySize.Height)
 	k.keys[LabelBackspace] = newKey(LabelBackspace, wide, k.backspace)
