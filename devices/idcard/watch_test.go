@@ -170,3 +170,41 @@ func TestServiceWatchCadence(t *testing.T) {
 		t.Fatalf("with the card prompt shown the watcher polls every %v", w.interval())
 	}
 }
+
+// TestServiceGoLoopCadence: where no poll thread runs (USB, a stream that
+// cannot be detached) the Go loop polls at the idle interval once nobody
+// is there, and a card prompt makes it poll at once and fast again.
+// Kills: the idle interval never used by the loop, the switch to fast
+// ignored until the idle timer runs out.
+func TestServiceGoLoopCadence(t *testing.T) {
+	r := sim.New(sim.Config{})
+	open := func(ctx context.Context) (io.ReadWriteCloser, error) {
+		a, b := net.Pipe()
+		go r.Serve(ctx, b)
+		return a, nil
+	}
+	s := idcard.NewService(open, idcard.ServiceConfig{PollInterval: 5 * time.Millisecond, IdleInterval: time.Hour,
+		FastFor: 50 * time.Millisecond}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Serve(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	next(t, s.Events(), kiosk.DeviceReady)
+	for deadline := time.Now().Add(10 * time.Second); s.Interval() != time.Hour; {
+		if time.Now().After(deadline) {
+			t.Fatal("never idle")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // the poll in flight when it went idle
+	c0 := r.Commands()
+	time.Sleep(100 * time.Millisecond)
+	if n := r.Commands() - c0; n > 1 {
+		t.Fatalf("%d find-card commands in 100 ms of the idle cadence (an hour)", n)
+	}
+	r.PlaceCard(card(t, "resident"))
+	s.CardPace(true, time.Now())
+	if ev := next(t, s.Events(), kiosk.DeviceCardPresent); ev.Identity == nil {
+		t.Fatalf("card after the prompt: %+v", ev)
+	}
+}
