@@ -116,6 +116,41 @@ var mutants = []mutant{
 		New:  "\tif validate != nil {\n\t\tos.Rename(name, path)\n\t\tif err := validate(path); err != nil {\n",
 		Pkg:  "./cmd/kioskctl/", Test: "^TestWriteConfigAtomic$",
 	},
+	{
+		Name: "accept a technician QR code without checking its signature",
+		File: "app/auth/techqr.go",
+		Old:  "\tif !ed25519.Verify(pub, signed, sig) {\n",
+		New:  "\tif !ed25519.Verify(pub, signed, sig) && false {\n",
+		Pkg:  "./app/auth/", Test: "^TestTechQRRefusals$",
+	},
+	{
+		Name: "accept an expired technician QR code",
+		File: "app/auth/techqr.go",
+		Old:  "\tcase !now.Before(exp):\n",
+		New:  "\tcase false:\n",
+		Pkg:  "./app/auth/", Test: "^TestTechQRValidityEdges$",
+	},
+	{
+		Name: "accept a technician QR code issued for another terminal",
+		File: "app/auth/techqr.go",
+		Old:  "\tif !c.covers(v.target()) {\n",
+		New:  "\tif false {\n",
+		Pkg:  "./app/auth/", Test: "^TestTechQRRefusals$",
+	},
+	{
+		Name: "keep technician QR nonces in memory only (a replay after a restart opens admin mode)",
+		File: "app/auth/techqr.go",
+		Old:  "\tif err := WriteFileSync(n.path, out, 0o600); err != nil {\n",
+		New:  "\tif err := error(nil); out == nil {\n",
+		Pkg:  "./cmd/internal/terminal/", Test: "^TestTechnicianQROnTheTerminal$",
+	},
+	{
+		Name: "diagnostics bundle logs without the personal-data filter",
+		File: "cmd/internal/diag/logs.go",
+		Old:  "\t\t\t\tif d != \"\" && strings.Contains(s, d) {\n",
+		New:  "\t\t\t\tif false && strings.Contains(s, d) {\n",
+		Pkg:  "./cmd/kioskctl/", Test: "^TestDiagBundleHasNoPersonalData$",
+	},
 }
 
 func main() {
