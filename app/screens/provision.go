@@ -17,8 +17,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/app/provisioning"
 	kiotheme "github.com/bianmin/kiosk/app/theme"
-	"github.com/bianmin/kiosk/provisioning"
 )
 
 // Provisioner is what the first-boot wizard needs from the terminal: the

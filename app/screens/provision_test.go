@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"github.com/bianmin/kiosk/provisioning"
+	"github.com/bianmin/kiosk/app/provisioning"
 )
 
 // fakeProvisioner is the request file in memory: the requests submitted, a

@@ -15,11 +15,11 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
+	"github.com/bianmin/kiosk/app/provisioning"
 	"github.com/bianmin/kiosk/app/screens"
 	"github.com/bianmin/kiosk/cmd/internal/config"
 	"github.com/bianmin/kiosk/cmd/internal/provision"
 	"github.com/bianmin/kiosk/cmd/internal/systemd"
-	"github.com/bianmin/kiosk/provisioning"
 )
 
 // firstBoot shows the touchscreen's provisioning wizard on a production

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bianmin/kiosk/app/provisioning"
 	"github.com/bianmin/kiosk/cmd/internal/config"
 	"github.com/bianmin/kiosk/cmd/internal/provision"
-	"github.com/bianmin/kiosk/provisioning"
 )
 
 // kioskctl provision: turn a freshly installed terminal into this station's

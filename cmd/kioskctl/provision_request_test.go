@@ -14,11 +14,11 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/bianmin/kiosk/app/provisioning"
 	"github.com/bianmin/kiosk/app/screens"
 	"github.com/bianmin/kiosk/cmd/internal/config"
 	"github.com/bianmin/kiosk/cmd/internal/provision"
 	"github.com/bianmin/kiosk/cmd/internal/terminal"
-	"github.com/bianmin/kiosk/provisioning"
 )
 
 // wizardRequest is what the first-boot wizard sends for the field's

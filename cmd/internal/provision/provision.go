@@ -32,6 +32,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/bianmin/kiosk/app/provisioning"
 	"github.com/bianmin/kiosk/cmd/internal/config"
 	"github.com/bianmin/kiosk/cmd/internal/selftest"
 	"github.com/bianmin/kiosk/cmd/internal/terminal"
@@ -40,7 +41,6 @@ import (
 	"github.com/bianmin/kiosk/devices/scanner/sane"
 	"github.com/bianmin/kiosk/devices/scanner/v4l2"
 	"github.com/bianmin/kiosk/offline"
-	"github.com/bianmin/kiosk/provisioning"
 	"github.com/bianmin/kiosk/sync/client"
 )
 

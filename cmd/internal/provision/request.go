@@ -15,8 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/bianmin/kiosk/app/provisioning"
 	"github.com/bianmin/kiosk/cmd/internal/config"
-	"github.com/bianmin/kiosk/provisioning"
 )
 
 // The first-boot wizard's path to provisioning: the kiosk (user bianmin)
