@@ -126,6 +126,9 @@ func (b *Browser) Browse(ctx context.Context, found func(Scanner) bool) ([]Scann
 		}
 		sent := 0
 		for _, c := range conns {
+			if c.listen {
+				continue
+			}
 			if err := c.send(ctx, msg); err != nil {
 				log.Debug("mdns send", "iface", c.ifi.Name, "err", err)
 				continue
@@ -193,14 +196,17 @@ type packet struct {
 	iface string
 }
 
-// conn is one socket for one interface and family, on an ephemeral port:
-// queries from a port other than 5353 are one-shot queries, answered by
-// unicast to that port (RFC 6762 §5.1, §6.7), so nothing here binds 5353 and
-// an avahi-daemon on the same machine keeps its port.
+// conn is one socket for one interface and family. Queries leave from an
+// ephemeral port: queries from a port other than 5353 are one-shot
+// queries, answered by unicast to that port (RFC 6762 §5.1, §6.7). The
+// listen-only sockets that hear multicast answers are bound to the group
+// address (listenGroup), so an avahi-daemon on the same machine keeps
+// every unicast datagram to its port 5353.
 type conn struct {
-	pc    *net.UDPConn
-	ifi   net.Interface
-	group *net.UDPAddr
+	pc     *net.UDPConn
+	ifi    net.Interface
+	group  *net.UDPAddr
+	listen bool // joined to the group to hear multicast answers; sends nothing
 }
 
 func (b *Browser) open(ctx context.Context, ifaces []net.Interface, log *slog.Logger) ([]*conn, error) {
@@ -251,6 +257,17 @@ func (b *Browser) open(ctx context.Context, ifaces []net.Interface, log *slog.Lo
 	}
 	if len(conns) == 0 {
 		return nil, fmt.Errorf("mdns: no usable interface: %w", errors.Join(errs...))
+	}
+	// Hear answers sent to the group too: a responder that answers a
+	// one-shot query by multicast (against RFC 6762 §6.7) is found as
+	// well. Best effort: without it only unicast answers are heard.
+	for _, ifi := range ifaces {
+		c, err := listenGroup(ifi, g4)
+		if err != nil {
+			log.Debug("mdns group", "iface", ifi.Name, "err", err)
+			continue
+		}
+		conns = append(conns, &conn{pc: c, ifi: ifi, listen: true})
 	}
 	return conns, nil
 }

@@ -121,6 +121,19 @@ func TestBrowseFindsScanner(t *testing.T) {
 	}
 }
 
+// TestBrowseHearsMulticastAnswers: a responder that answers one-shot
+// queries by multicast to the group (against RFC 6762 §6.7, as some
+// firmware does) is found through the browser's group socket (kills
+// "group listener dropped").
+func TestBrowseHearsMulticastAnswers(t *testing.T) {
+	r := &Responder{Multicast: true, Services: []Service{testService}}
+	startResponder(t, r)
+	got := browse(t, r, testService.Instance)
+	if len(got) != 1 || got[0].URL != "http://127.0.0.1:8085/scanner/eSCL" {
+		t.Fatalf("found %+v", got)
+	}
+}
+
 // TestBrowseBothServices: _uscans gives an https URL, a scanner without rs
 // gets the eSCL default, and the browser waits for both.
 func TestBrowseBothServices(t *testing.T) {
@@ -220,4 +233,51 @@ func FuzzParseMessage(f *testing.F) {
 		st.newlyComplete()
 		st.scanners(true)
 	})
+}
+
+// TestGroupSocketTakesNoUnicast: the group socket gets what is sent to the
+// group and not a unicast datagram to the same port, which stays with the
+// port's owner (an avahi-daemon's 5353). Kills binding the wildcard
+// address (net.ListenMulticastUDP's way).
+func TestGroupSocketTakesNoUnicast(t *testing.T) {
+	lo := loopback(t)
+	c, err := listenGroup(lo, netip.MustParseAddrPort("224.0.0.251:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	port := c.LocalAddr().(*net.UDPAddr).Port
+	owner, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	b := &Browser{Interfaces: []net.Interface{lo}, NoIPv6: true, Group4: netip.AddrPortFrom(netip.MustParseAddr("224.0.0.251"), uint16(port))}
+	conns, err := b.open(t.Context(), []net.Interface{lo}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, x := range conns {
+			x.pc.Close()
+		}
+	}()
+	send := conns[0]
+	if _, err := send.pc.WriteToUDP([]byte("unicast"), &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}); err != nil {
+		t.Fatal(err)
+	}
+	if err := send.send(t.Context(), []byte("group")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, _, err := c.ReadFromUDP(buf)
+	if err != nil || string(buf[:n]) != "group" {
+		t.Fatalf("group socket read %q, %v; want only the group's datagram", buf[:n], err)
+	}
+	owner.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, _, err = owner.ReadFromUDP(buf)
+	if err != nil || string(buf[:n]) != "unicast" {
+		t.Fatalf("the port's owner read %q, %v", buf[:n], err)
+	}
 }

@@ -40,6 +40,7 @@ type Responder struct {
 	// Knobs for tests of the browser.
 	NoAdditional   bool // never put records in the additional section: queriers must ask for SRV, TXT and addresses
 	OnlyAdditional bool // answer PTR questions only: SRV, TXT and addresses come only as additional records
+	Multicast      bool // answer every query by multicast to the group, one-shot ones too (as responders that ignore RFC 6762 §6.7 do)
 
 	mu    sync.Mutex
 	group netip.AddrPort
@@ -67,7 +68,7 @@ func (r *Responder) Start(ctx context.Context) error {
 	}
 	var errs []error
 	for _, ifi := range ifaces {
-		c, err := net.ListenMulticastUDP("udp4", &ifi, net.UDPAddrFromAddrPort(g))
+		c, err := listenGroup(ifi, g)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", ifi.Name, err))
 			continue
@@ -75,15 +76,26 @@ func (r *Responder) Start(ctx context.Context) error {
 		if g.Port() == 0 {
 			g = netip.AddrPortFrom(g.Addr(), c.LocalAddr().(*net.UDPAddr).AddrPort().Port())
 		}
-		p := ipv4.NewPacketConn(c)
+		r.mu.Lock()
+		r.group = g // before serve reads it
+		r.mu.Unlock()
+		// Answers leave from a socket of their own on an ephemeral port:
+		// the group-bound one has a multicast address to send from.
+		out, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4zero})
+		if err != nil {
+			c.Close()
+			errs = append(errs, fmt.Errorf("%s: %w", ifi.Name, err))
+			continue
+		}
+		p := ipv4.NewPacketConn(out)
 		_ = p.SetMulticastInterface(&ifi)
 		_ = p.SetMulticastTTL(255)
 		_ = p.SetMulticastLoopback(true)
 		r.mu.Lock()
-		r.conns = append(r.conns, c)
+		r.conns = append(r.conns, c, out)
 		r.mu.Unlock()
 		r.wg.Add(1)
-		go func() { defer r.wg.Done(); r.serve(ctx, c, ifi.Name) }()
+		go func() { defer r.wg.Done(); r.serve(ctx, c, out, ifi.Name) }()
 	}
 	r.mu.Lock()
 	r.group = g
@@ -124,7 +136,7 @@ func (r *Responder) closeConns() {
 	}
 }
 
-func (r *Responder) serve(ctx context.Context, c *net.UDPConn, iface string) {
+func (r *Responder) serve(ctx context.Context, c, send *net.UDPConn, iface string) {
 	buf := make([]byte, 9000)
 	for {
 		n, from, err := c.ReadFromUDPAddrPort(buf)
@@ -138,7 +150,8 @@ func (r *Responder) serve(ctx context.Context, c *net.UDPConn, iface string) {
 		if err != nil || m.Response {
 			continue
 		}
-		out, err := r.answer(m, from.Port() != r.Group().Port())
+		legacy := from.Port() != r.Group().Port() && !r.Multicast
+		out, err := r.answer(m, legacy)
 		if err != nil {
 			r.Log.Debug("mdns answer", "err", err)
 			continue
@@ -147,10 +160,10 @@ func (r *Responder) serve(ctx context.Context, c *net.UDPConn, iface string) {
 			continue
 		}
 		to := from
-		if from.Port() == r.Group().Port() {
+		if !legacy {
 			to = r.Group()
 		}
-		if _, err := c.WriteToUDPAddrPort(out, to); err != nil {
+		if _, err := send.WriteToUDPAddrPort(out, to); err != nil {
 			r.Log.Debug("mdns reply", "iface", iface, "err", err)
 			continue
 		}
