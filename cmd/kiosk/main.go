@@ -27,6 +27,7 @@ import (
 	"github.com/bianmin/kiosk/app/i18n"
 	"github.com/bianmin/kiosk/app/screens"
 	"github.com/bianmin/kiosk/cmd/internal/config"
+	"github.com/bianmin/kiosk/cmd/internal/provision"
 	"github.com/bianmin/kiosk/cmd/internal/systemd"
 	"github.com/bianmin/kiosk/cmd/internal/terminal"
 )
@@ -86,6 +87,11 @@ func kioskMain(args []string) (code int) {
 	}
 	log := newLogger(cfg.Log.Level)
 	slog.SetDefault(log)
+	// A production terminal without its certificate shows the first-boot
+	// wizard (provision.go), never the simulator nor out-of-service.
+	if why := provision.Unprovisioned(cfg); why != nil && hasDisplay() && !h.active() {
+		return firstBoot(ctx, cfg, why, log)
+	}
 
 	plan, err := terminal.Resolve(cfg)
 	if err != nil {
