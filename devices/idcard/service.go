@@ -305,11 +305,25 @@ func (s *Service) watch(ctx context.Context, c *Client, rwc io.ReadWriter, d Det
 			return true, true
 		}
 		c = NewClient(rwc)
-		if read {
-			if s.outcome(ctx, s.readCard(ctx, c, pl), &failures) {
-				c.Close()
-				return true, true
+		if !read {
+			continue
+		}
+		err = s.readCard(ctx, c, pl)
+		if s.outcome(ctx, err, &failures) {
+			c.Close()
+			return true, true
+		}
+		if err != nil {
+			// The placement is retried on the next poll, as in the Go
+			// loop: a new thread would ask at once, and a card that
+			// cannot be read would be asked about without a pause.
+			t := time.NewTimer(s.pace.settled())
+			select {
+			case <-t.C:
+			case <-s.pace.kick:
+			case <-ctx.Done():
 			}
+			t.Stop()
 		}
 	}
 }

@@ -95,3 +95,44 @@ func TestServiceOverTheThread(t *testing.T) {
 		t.Fatalf("state %s", s.State())
 	}
 }
+
+// TestUnreadableCardIsRetriedAtTheCadence: a card the reader finds but
+// cannot select is retried once per poll interval, not as fast as the
+// line allows (each retry starts a new poll thread, whose first exchange
+// is at once).
+func TestUnreadableCardIsRetriedAtTheCadence(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, path, err := sim.StartPTY(ctx, sim.Config{Baud: 115200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := idcard.NewService(idcard.SerialOpener(path, 115200), idcard.ServiceConfig{PollInterval: 100 * time.Millisecond,
+		Watch: findpoll.Watch}, nil)
+	done := make(chan struct{})
+	go func() { s.Serve(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitState(t, s, kiosk.DeviceReady)
+	r.SetFaults(sim.Faults{SelectSW3: 0x81})
+	id, _ := testcards.Get("resident")
+	r.PlaceCard(id)
+	timeout := time.After(10 * time.Second)
+	for got := false; !got; {
+		select {
+		case ev := <-s.Events():
+			got = ev.State == kiosk.DeviceCardPresent && ev.Err != nil
+		case <-timeout:
+			t.Fatal("no failed read reported")
+		}
+	}
+	c0 := r.Commands()
+	time.Sleep(500 * time.Millisecond)
+	// 5 intervals: at most 6 find + select pairs.
+	if n := r.Commands() - c0; n > 12 {
+		t.Fatalf("%d commands in 500 ms at a 100 ms cadence", n)
+	}
+	r.SetFaults(sim.Faults{})
+	if got := identity(t, s); got.IDNumber != id.IDNumber {
+		t.Fatal("wrong card")
+	}
+}
