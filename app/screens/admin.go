@@ -126,6 +126,9 @@ func (u *UI) maintenanceFacts(a session.AdminState) []fyne.CanvasObject {
 		l.Importance = imp
 		out = append(out, l)
 	}
+	if a.Technician != "" { // entered with a province-signed technician QR code
+		line(widget.MediumImportance, "admin.technician", a.Technician)
+	}
 	if a.Busy {
 		out = append(out, widget.NewProgressBarInfinite())
 	}
