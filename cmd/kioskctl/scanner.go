@@ -379,6 +379,7 @@ func scannerESCLSim(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(stdout, "eSCL emulator at %s (kioskctl scanner scan --backend escl --device %s --out x.pdf)\n", base, base)
 	if *advertise != "" {
 		r, err := srv.Advertise(ctx, esclsim.Advert{Instance: *advertise})
 		if err != nil {
@@ -387,7 +388,6 @@ func scannerESCLSim(ctx context.Context, args []string, stdout, stderr io.Writer
 		defer r.Close()
 		fmt.Fprintf(stdout, "advertised by mDNS as %q (_uscan._tcp)\n", *advertise)
 	}
-	fmt.Fprintf(stdout, "eSCL emulator at %s (kioskctl scanner scan --backend escl --device %s --out x.pdf)\n", base, base)
 	<-ctx.Done()
 	return nil
 }
