@@ -442,8 +442,12 @@ func (st *state) scanners(partial bool) []Scanner {
 		txt, hasTXT := st.txt[inst]
 		addrs := slices.Clone(st.addrs[srv.Target])
 		sortAddrs(addrs)
+		name := spelled
+		if cut := len(service) + len(".local.") + 1; len(name) > cut && strings.EqualFold(name[len(name)-cut:], "."+service+".local.") {
+			name = name[:len(name)-cut]
+		}
 		s := Scanner{
-			Instance:  spelled[:len(spelled)-len(service)-len(".local.")-1],
+			Instance:  name,
 			Service:   service,
 			Host:      srv.Target,
 			Port:      int(srv.Port),
