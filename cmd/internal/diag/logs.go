@@ -46,8 +46,13 @@ type Journal interface {
 // container).
 var ErrNoJournal = errors.New("diag: no journalctl on this machine")
 
-// Journalctl runs journalctl (Path, default found in PATH).
-type Journalctl struct{ Path string }
+// Journalctl runs journalctl (Path, default found in PATH) on the system
+// journal, or on the journal files Files (tests: a journal written by
+// systemd-journal-remote).
+type Journalctl struct {
+	Path  string
+	Files []string
+}
 
 var _ Journal = Journalctl{}
 
@@ -60,8 +65,11 @@ func (j Journalctl) Records(ctx context.Context, unit string, since time.Time, m
 		}
 		path = p
 	}
-	cmd := exec.CommandContext(ctx, path, "-u", unit, "--since", "@"+strconv.FormatInt(since.Unix(), 10),
-		"-o", "json", "--no-pager", "-n", strconv.Itoa(max))
+	args := []string{"-u", unit, "--since", "@" + strconv.FormatInt(since.Unix(), 10), "-o", "json", "--no-pager", "-n", strconv.Itoa(max)}
+	for _, f := range j.Files {
+		args = append(args, "--file", f)
+	}
+	cmd := exec.CommandContext(ctx, path, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -1,10 +1,16 @@
 package diag
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -81,4 +87,90 @@ func TestNoJournal(t *testing.T) {
 			t.Fatalf("logs.json %s", b.Entries[0].Body)
 		}
 	}
+}
+
+// exportRecord is one record in the journal export format
+// (systemd-journal-remote's input): a binary field is name, newline,
+// little-endian length, bytes.
+func exportRecord(fields [][2]string) []byte {
+	var b []byte
+	for _, f := range fields {
+		if strings.ContainsAny(f[1], "\n\x00") {
+			b = append(b, f[0]+"\n"...)
+			b = binary.LittleEndian.AppendUint64(b, uint64(len(f[1])))
+			b = append(b, f[1]+"\n"...)
+			continue
+		}
+		b = append(b, f[0]+"="+f[1]+"\n"...)
+	}
+	return append(b, '\n')
+}
+
+// TestJournalctlRealJournal: the real journalctl reads a real journal file
+// (written by systemd-journal-remote) with the arguments the bundle uses:
+// only the kiosk's unit, only since the time asked; its JSON is what
+// FilterLogs expects (a value with a NUL comes as a byte array and is left
+// out; a multi-line message stays a string), and a test card's name in a
+// message does not come through.
+func TestJournalctlRealJournal(t *testing.T) {
+	remote := "/lib/systemd/systemd-journal-remote"
+	if _, err := os.Stat(remote); err != nil {
+		t.Fatalf("%s missing (packaging/build-deps.txt: systemd-journal-remote): %v", remote, err)
+	}
+	deny := PersonalDeny()
+	if len(deny) == 0 {
+		t.Fatal("no test card data")
+	}
+	now := time.Now()
+	us := func(t time.Time) string { return strconv.FormatInt(t.UnixMicro(), 10) }
+	rec := func(i int, at time.Time, unit, msg string, extra ...[2]string) []byte {
+		f := [][2]string{{"__CURSOR", fmt.Sprintf("s=1;i=%d", i)}, {"__REALTIME_TIMESTAMP", us(at)}, {"__MONOTONIC_TIMESTAMP", strconv.Itoa(i)},
+			{"_BOOT_ID", "0123456789abcdef0123456789abcdef"}, {"_SYSTEMD_UNIT", unit}, {"_HOSTNAME", "kiosk-330106001-t01"},
+			{"PRIORITY", "6"}, {"SYSLOG_IDENTIFIER", "bianmin-kiosk"}, {"MESSAGE", msg}}
+		return exportRecord(append(f, extra...))
+	}
+	var in []byte
+	in = append(in, rec(1, now.Add(-3*time.Hour), Unit, "too old")...)
+	in = append(in, rec(2, now.Add(-time.Minute), Unit, "relay: queue drained", [2]string{"KIOSK_SERVICE", "relay"})...)
+	in = append(in, rec(3, now.Add(-time.Minute+time.Second), "other.service", "not the kiosk")...)
+	in = append(in, rec(4, now.Add(-time.Minute+2*time.Second), Unit, "card read for "+deny[0])...)
+	in = append(in, rec(5, now.Add(-time.Minute+3*time.Second), Unit, "two\nlines", [2]string{"KIOSK_BLOB", "a\x00b"})...)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "kiosk.journal")
+	cmd := exec.Command(remote, "-o", file, "-")
+	cmd.Stdin = bytes.NewReader(in)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("systemd-journal-remote: %v\n%s", err, out)
+	}
+	raw, err := Journalctl{Files: []string{file}}.Records(context.Background(), Unit, now.Add(-time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := FilterLogs(raw, deny)
+	var msgs []string
+	for _, rec := range r.Records {
+		m, _ := rec["MESSAGE"].(string)
+		msgs = append(msgs, m)
+		if _, ok := rec["_HOSTNAME"]; ok {
+			t.Errorf("_HOSTNAME kept: %v", rec)
+		}
+		if _, ok := rec["KIOSK_BLOB"]; ok {
+			t.Errorf("a binary value kept: %v", rec)
+		}
+	}
+	if strings.Join(msgs, "|") != "relay: queue drained|"+Redacted+"|two\nlines" || r.Redacted != 1 || r.Records[0]["KIOSK_SERVICE"] != "relay" {
+		t.Fatalf("messages %q, redacted %d, first %v", msgs, r.Redacted, r.Records[0])
+	}
+	if strings.Contains(string(mustJSON(t, r)), deny[0]) {
+		t.Fatal("a test card's name came through")
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
