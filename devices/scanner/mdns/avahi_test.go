@@ -3,6 +3,7 @@ package mdns_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -31,35 +32,33 @@ import (
 // port is the eSCL emulator's, so the URL built from avahi's SRV and TXT
 // records must reach it.
 func TestAvahiPublishedScanner(t *testing.T) {
-	for _, tool := range []string{"avahi-daemon", "avahi-publish", "dbus-daemon"} {
+	for _, tool := range []string{"avahi-daemon", "avahi-publish", "dbus-daemon", "unshare"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s missing: run make deps (avahi-daemon, avahi-utils, dbus-daemon in packaging/build-deps.txt)", tool)
 		}
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("avahi-daemon refuses to run as another user than root")
+		t.Skip("avahi-daemon refuses to run as another user than root (and the test mounts its pid directory)")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	lo := loopback(t)
-	env, host, ifaces := privateAvahi(t, ctx, lo), "bianmin-avahi-test.local.", []net.Interface{lo}
-	if env == nil {
-		// The machine's own avahi-daemon runs (it holds avahi's pid file
-		// and port 5353): publish through it, browse where it answers.
-		env, host, ifaces = os.Environ(), "", nil
-	}
+	// Names of this run only: another avahi-daemon on the machine (or a
+	// test's running at the same time) caches what it heard on loopback.
+	id := fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano()%1e9)
+	// Two avahi-daemons on one interface (another test's at the same time)
+	// can see conflicts and rename the host (…-N, N+1…): the SRV target is
+	// checked by its prefix.
+	env := privateAvahi(t, ctx, lo, "bianmin-avahi-test-"+id)
+	ifaces := []net.Interface{lo}
 
 	srv := esclsim.New(sim.New(sim.Knobs{Pages: 1}), nil)
-	listen := "127.0.0.1:0"
-	if host == "" {
-		listen = "0.0.0.0:0" // the system's avahi gives the machine's addresses
-	}
-	base, err := srv.Start(ctx, listen)
+	base, err := srv.Start(ctx, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := base[strings.LastIndex(base, ":")+1 : strings.LastIndex(base, "/")]
-	pub := start(t, ctx, env, "avahi-publish", "-s", "Test Scanner", mdns.ServiceESCL, port, "rs=eSCL", "ty=Avahi Published", "note=一楼")
+	pub := start(t, ctx, env, "avahi-publish", "-s", "Test Scanner "+id, mdns.ServiceESCL, port, "rs=eSCL", "ty=Avahi Published", "note=一楼")
 	name := regexp.MustCompile(`Established under name '(.*)'`).FindStringSubmatch(pub.wait(t, "Established under name"))[1]
 
 	b := &mdns.Browser{Interfaces: ifaces, NoIPv6: true}
@@ -80,11 +79,11 @@ func TestAvahiPublishedScanner(t *testing.T) {
 	if s == nil {
 		t.Fatalf("avahi's %q not found; found %+v", name, found)
 	}
-	if p, _ := strconv.Atoi(port); s.Port != p || s.RS != "eSCL" || s.Model != "Avahi Published" || s.Note != "一楼" || (host != "" && s.Host != host) || !s.Complete {
+	if p, _ := strconv.Atoi(port); s.Port != p || s.RS != "eSCL" || s.Model != "Avahi Published" || s.Note != "一楼" || !strings.HasPrefix(s.Host, fmt.Sprintf("bianmin-avahi-test-%d-", os.Getpid())) || !s.Complete {
 		t.Errorf("scanner %+v", s)
 	}
-	if want := "http://127.0.0.1:" + port + "/eSCL"; host != "" && s.URL != want || !strings.HasSuffix(s.URL, ":"+port+"/eSCL") {
-		t.Fatalf("URL %s, want the emulator's port %s and path /eSCL", s.URL, port)
+	if s.URL != base {
+		t.Fatalf("URL %s, want the emulator's %s", s.URL, base)
 	}
 	c, err := escl.New(s.URL)
 	if err != nil {
@@ -95,14 +94,13 @@ func TestAvahiPublishedScanner(t *testing.T) {
 	}
 }
 
-// privateAvahi starts a dbus-daemon and an avahi-daemon on lo only, for
-// this test, and returns the environment that reaches them; nil when the
-// machine's own avahi-daemon runs (a second one would not start).
-func privateAvahi(t *testing.T, ctx context.Context, lo net.Interface) []string {
+// privateAvahi starts a dbus-daemon and an avahi-daemon (host name host)
+// on lo only, for this test, and returns the environment that reaches
+// them. avahi-daemon runs in a mount namespace of its own with a private
+// /run/avahi-daemon, so its pid file is its own: the machine's avahi-daemon
+// or another test's may run at the same time (they share port 5353).
+func privateAvahi(t *testing.T, ctx context.Context, lo net.Interface, host string) []string {
 	t.Helper()
-	if exec.CommandContext(ctx, "avahi-daemon", "--check").Run() == nil {
-		return nil
-	}
 	dir, err := os.MkdirTemp("", "avahi") // short: a unix socket path is at most 107 bytes
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +121,7 @@ func privateAvahi(t *testing.T, ctx context.Context, lo net.Interface) []string 
 </busconfig>
 `)
 	write(t, filepath.Join(dir, "avahi.conf"), `[server]
-host-name=bianmin-avahi-test
+host-name=`+host+`
 domain-name=local
 use-ipv4=yes
 use-ipv6=no
@@ -140,7 +138,13 @@ publish-workstation=no
 	env := append(os.Environ(), "DBUS_SYSTEM_BUS_ADDRESS=unix:path="+bus)
 	dbus := start(t, ctx, nil, "dbus-daemon", "--config-file="+filepath.Join(dir, "bus.conf"), "--nofork", "--print-address")
 	dbus.wait(t, "unix:path=")
-	avahi := start(t, ctx, env, "avahi-daemon", "-f", filepath.Join(dir, "avahi.conf"), "--no-drop-root", "--no-chroot", "--no-rlimits", "--no-proc-title")
+	run := filepath.Join(dir, "run")
+	if err := os.Mkdir(run, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	avahi := start(t, ctx, env, "unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+		`mkdir -p /run/avahi-daemon && mount --bind "$1" /run/avahi-daemon && exec avahi-daemon -f "$2" --no-drop-root --no-chroot --no-rlimits --no-proc-title`,
+		"sh", run, filepath.Join(dir, "avahi.conf"))
 	avahi.wait(t, "Server startup complete")
 	return env
 }
