@@ -229,3 +229,34 @@ func TestHangup(t *testing.T) {
 		t.Fatalf("hang-up: err %v", r.Err)
 	}
 }
+
+// TestLateReplyFromTheSimulator: the GA 467 simulator answers in pieces
+// slower than the timeout: the exchange reports a partial reply (a clear
+// error, with the bytes that came), the rest of that reply arrives late and
+// is not taken for the next answer, and once the line is healthy again the
+// next exchange reads the reader's state.
+func TestLateReplyFromTheSimulator(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, path, err := sim.StartPTY(ctx, sim.Config{Baud: 115200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := detached(t, path, true)
+	r.SetFaults(sim.Faults{FragmentSize: 4, FragmentDelay: 150 * time.Millisecond})
+	pl, err := Start(fd, Config{Interval: time.Hour, Timeout: 200 * time.Millisecond, Repeat: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pl.Stop()
+	res := next(t, pl)
+	if !errors.Is(res.Err, ErrNoReply) || len(res.Frame) == 0 || len(res.Frame) >= len(noCard) {
+		t.Fatalf("slow reply: %d bytes, err %v", len(res.Frame), res.Err)
+	}
+	r.SetFaults(sim.Faults{})
+	id, _ := testcards.Get("resident")
+	r.PlaceCard(id)
+	queued(t, fd, len(noCard)-len(res.Frame)) // the late rest of the "no card" reply
+	pl.Kick()
+	wantSW3(t, next(t, pl), idcard.SW3CardFound)
+}
