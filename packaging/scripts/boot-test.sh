@@ -28,7 +28,7 @@ mkdir -p build
 log=build/boot-test-console.log
 fail() {
   echo "boot-test: FAIL: $*" >&2
-  if [ -n "${leader:-}" ]; then in_boot journalctl -b -u bianmin-kiosk.service --no-pager -n 40 >&2 || true; fi
+  if [ -n "${leader:-}" ]; then in_boot journalctl -b -u bianmin-kiosk.service --no-pager -o short-monotonic -n 40 >&2 || true; fi
   exit 1
 }
 own_root=""
@@ -38,8 +38,13 @@ leader=""
 cleanup() {
   if [ -n "$npid" ] && kill -0 "$npid" 2>/dev/null; then
     kill -TERM "$npid" 2>/dev/null || true # nspawn: halt the container
-    for _ in $(seq 1 60); do kill -0 "$npid" 2>/dev/null || break; sleep 1; done
+    for _ in $(seq 1 30); do kill -0 "$npid" 2>/dev/null || break; sleep 1; done
+    # A halt stuck on a hung unit: killing the container's PID 1 ends every
+    # process of its PID namespace.
+    [ -n "$leader" ] && kill -KILL "$leader" 2>/dev/null
+    for _ in $(seq 1 20); do kill -0 "$npid" 2>/dev/null || break; sleep 1; done
     kill -KILL "$npid" 2>/dev/null || true
+    wait "$npid" 2>/dev/null || true
   fi
   [ -n "$own_root" ] && rm -rf "$root"
   return 0
@@ -151,6 +156,17 @@ until_ok 240 kiosk_active || fail "bianmin-kiosk.service not active (READY=1) wi
 boot=$(in_boot systemctl show -P UserspaceTimestampMonotonic)
 ready=$(prop ActiveEnterTimestampMonotonic)
 started=$(prop ExecMainStartTimestampMonotonic)
+# READY=1 must be the kiosk's, after its first frame, so after its "kiosk
+# started" (logged just before its UI loop runs). The X server also says
+# READY=1 when it has a NOTIFY_SOCKET (xstart keeps it from X).
+kiosk_started() {
+  local j
+  j=$(in_boot journalctl -b -u bianmin-kiosk.service -o short-monotonic --no-pager)
+  first=$( (grep -m1 'bianmin-kiosk\[[0-9]*\]: kiosk started' <<<"$j" || true) | sed -n 's/^\[ *\([0-9]*\)\.\([0-9]*\)\].*/\1\2/p')
+  [ -n "$first" ]
+}
+until_ok 60 kiosk_started || fail "no 'kiosk started' in the journal"
+[ "$ready" -ge "$first" ] || fail "the unit was active (READY=1) $(secs "$ready" "$first") s before the kiosk started its UI: READY=1 came from another process (the X server?)"
 [ "$(in_boot systemctl show -P ActiveState network-online.target)" != active ] \
   || fail "network-online.target became active: the test's never-online network did not hold it"
 in_boot systemctl show -P After bianmin-kiosk.service | grep -qw 'network-online.target' \
