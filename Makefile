@@ -92,7 +92,8 @@ deb: deps
 	@packaging/build-deb.sh
 
 # Installs the package into a fresh debootstrap root of Debian 12 and checks
-# files, users, permissions, enabled units, and that the kiosk starts there.
+# files, users, permissions, enabled units, and that the kiosk starts there;
+# then boots that root under a real systemd (boot-test below; DEB_TEST_BOOT=0 skips).
 deb-test: deb
 	@packaging/scripts/deb-root-test.sh
 

@@ -4,7 +4,8 @@
 # installation left: files and modes, the service user and its groups, the
 # state directory, the enabled units, no emulator in the production package,
 # the store key made at first boot (not at install), then starts the
-# installed kiosk there under Xvfb and checks it paints a window.
+# installed kiosk there under Xvfb and checks it paints a window; last, it
+# boots that root under a real systemd (packaging/scripts/boot-test.sh).
 # Needs root (debootstrap, chroot) and Debian's mirror. The base root is kept
 # as a tarball in $DEBROOT_CACHE so later runs skip the download.
 set -euo pipefail
@@ -105,3 +106,13 @@ kill "$kpid" 2>/dev/null || true
 pkill -f "$root/usr/bin/kiosk" 2>/dev/null || true
 [ -n "$ok" ] || { tail -20 build/deb-test-kiosk.log >&2; fail "the installed kiosk did not paint a window"; }
 echo "deb-test: ok (installed into a debootstrap root, kiosk painted: $shot)"
+
+# The same root booted under a real systemd (packaging/scripts/boot-test.sh,
+# also make boot-test): the chroot's mounts and X server go first.
+# DEB_TEST_BOOT=0 skips it.
+if [ "${DEB_TEST_BOOT:-1}" != 0 ]; then
+  kill "$xpid" 2>/dev/null || true
+  xpid=""
+  for m in tmp/.X11-unix var/cache/apt/archives dev/pts dev proc sys; do umount -l "$root/$m" 2>/dev/null || true; done
+  packaging/scripts/boot-test.sh "$root"
+fi
