@@ -45,14 +45,14 @@ type Status struct {
 
 // Options configures the UI.
 type Options struct {
-	Lang     string
-	Search   Searcher
-	Status   func() Status // may be nil
-	Keyboard KeyboardFactory
+	Lang   string
+	Search Searcher
+	Status func() Status // may be nil
 	// StatusChanged receives a value whenever what Status returns may have
 	// changed (a device's state, the link); Run then refreshes the status
 	// line. nil: never (the line follows the session's renders only).
 	StatusChanged <-chan struct{}
+	Keyboard      KeyboardFactory
 	// Voice switches voice prompts. nil means the terminal has no audio
 	// player: every control that would speak (语音播报, 朗读指南) is hidden.
 	Voice func(on bool)
@@ -195,11 +195,21 @@ func (u *UI) build(s session.Snapshot) {
 	u.status.Truncation = fyne.TextTruncateEllipsis // one line, always there: nothing moves when it fills
 	u.status.Importance = widget.WarningImportance
 	u.status.SizeName = fynetheme.SizeNameCaptionText
+	// The status line's room is kept under the screen in portrait; on a
+	// landscape display, where the height is short (1080 px, 长辈模式's
+	// bigger text), it sits in the top bar between the title and the
+	// buttons instead: under the screen it left an empty band of ~90 px
+	// below the bottom bar in 长辈模式.
+	var statusLine fyne.CanvasObject = u.status
+	if u.statusInTopBar() {
+		statusLine = nil
+		u.status.Alignment = fyne.TextAlignTrailing
+	}
 	u.warn, u.warnMsg = u.warning()
 	u.ask = newModal(u, nil)
 	u.banner, u.bannerText = u.newBanner()
 	u.bannerLayer = container.NewBorder(nil, u.banner, nil, nil)
-	content := container.NewStack(container.NewBorder(u.topBar(s), u.status, nil, nil, v.obj),
+	content := container.NewStack(container.NewBorder(u.topBar(s), statusLine, nil, nil, v.obj),
 		u.bannerLayer, u.cornerOverlay(s), u.warn, u.ask)
 	u.win.SetContent(content)
 	if min, size := content.MinSize(), u.win.Canvas().Size(); min.Width > size.Width+1 || os.Getenv("KIOSK_DEBUG_LAYOUT") != "" {
@@ -335,8 +345,19 @@ func (u *UI) topBar(s session.Snapshot) fyne.CanvasObject {
 	if w := u.win.Canvas().Size().Width; w > 0 && container.NewHBox(right...).MinSize().Width+left.MinSize().Width+4*u.th.Size(fynetheme.SizeNamePadding) > w {
 		left = nil // 长辈模式 on a narrow display: the buttons matter more than the title
 	}
-	bar := container.NewBorder(nil, nil, left, container.NewHBox(right...))
+	var status fyne.CanvasObject
+	if u.statusInTopBar() {
+		status = u.status
+	}
+	bar := container.NewBorder(nil, nil, left, container.NewHBox(right...), status)
 	return container.NewStack(bg, container.NewPadded(bar))
+}
+
+// statusInTopBar: the status line goes in the top bar (landscape displays)
+// rather than under the screen.
+func (u *UI) statusInTopBar() bool {
+	size := u.win.Canvas().Size()
+	return size.Width > size.Height
 }
 
 // switchLanguage toggles the screens between 中文 and English (the
