@@ -37,7 +37,8 @@ type Platform interface {
 type Config struct {
 	BackoffBase    time.Duration     // first retry delay ceiling [2 s]
 	BackoffCap     time.Duration     // largest retry delay ceiling [10 min]
-	PollEvery      time.Duration     // how often Serve looks for due applications [5 s]
+	PollEvery      time.Duration     // how often Serve looks for due applications while some wait [5 s]
+	IdlePollEvery  time.Duration     // the same with none waiting; Kick drains at once [1 min; PollEvery if only that is set]
 	CatalogEvery   time.Duration     // catalogue pull [1 h]
 	StatusEvery    time.Duration     // status feed pull [1 min]
 	RatingsEvery   time.Duration     // ratings send [1 min]
@@ -65,7 +66,11 @@ func (c *Config) defaults() {
 	}
 	def(&c.BackoffBase, 2*time.Second)
 	def(&c.BackoffCap, 10*time.Minute)
+	if c.IdlePollEvery <= 0 && c.PollEvery > 0 {
+		c.IdlePollEvery = c.PollEvery
+	}
 	def(&c.PollEvery, 5*time.Second)
+	def(&c.IdlePollEvery, time.Minute)
 	def(&c.CatalogEvery, time.Hour)
 	def(&c.StatusEvery, time.Minute)
 	def(&c.RatingsEvery, time.Minute)
@@ -141,6 +146,7 @@ type Relay struct {
 
 	started time.Time                            // for the heartbeat's uptime
 	after   func(time.Duration) <-chan time.Time // the heartbeat loop's timer (tests)
+	kick    chan struct{}                        // Kick: drain now
 }
 
 // New makes a relay. logger nil discards.
@@ -151,7 +157,7 @@ func New(out Outbox, p Platform, cfg Config, logger *slog.Logger) *Relay {
 	}
 	return &Relay{out: out, p: p, cfg: cfg, log: logger, st: Status{Conn: Offline},
 		progress: map[string]Progress{}, attempts: map[string]int{}, hold: map[string]hold{},
-		started: cfg.Now(), after: time.After}
+		started: cfg.Now(), after: time.After, kick: make(chan struct{}, 1)}
 }
 
 // Backoff is the delay before retry number attempt (1 for the first retry):
@@ -526,7 +532,11 @@ func (r *Relay) Serve(ctx context.Context) error {
 			}
 		}()
 	}
-	every(r.cfg.PollEvery, "drain", r.DrainOnce)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.drainLoop(ctx)
+	}()
 	if r.cfg.CatalogKey != nil {
 		every(r.cfg.CatalogEvery, "catalog", r.PullCatalog)
 	}
@@ -539,6 +549,41 @@ func (r *Relay) Serve(ctx context.Context) error {
 	}()
 	wg.Wait()
 	return ctx.Err()
+}
+
+// Kick asks Serve to drain now (an application was enqueued), instead of
+// at its next poll. It never blocks.
+func (r *Relay) Kick() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// drainLoop drains, then waits PollEvery while applications wait (their
+// retries come due on their backoff), IdlePollEvery when none does, or
+// until Kick.
+func (r *Relay) drainLoop(ctx context.Context) {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	defer t.Stop()
+	for {
+		if err := r.DrainOnce(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("drain", "err", err)
+		}
+		wait := r.cfg.PollEvery
+		if n, err := r.out.Depth(ctx); err == nil && n == 0 {
+			wait = r.cfg.IdlePollEvery
+		}
+		t.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-r.kick:
+			t.Stop()
+		}
+	}
 }
 
 // HeartbeatPhase is the offset of a terminal's heartbeats within the

@@ -203,7 +203,7 @@ func StartPlan(parent context.Context, plan *Plan, opt Options) (term *Terminal,
 	pr, authn, audit, maint := t.adminDeps(&printAdapter{p: t.Printer}) // admin.go
 	t.Session = session.New(scfg, session.Deps{
 		Catalog: t.Catalog,
-		Store:   &storeAdapter{st: st, cat: func() *kiosk.Catalog { return t.Session.Catalog() }},
+		Store:   &storeAdapter{st: st, cat: func() *kiosk.Catalog { return t.Session.Catalog() }, kick: t.Relay.Kick},
 		Printer: pr,
 		Scanner: scanPort,
 		Speaker: opt.Speaker,
