@@ -106,13 +106,15 @@ type ProvisionWizard struct {
 	waiting   chan struct{} // signalled when a request is submitted
 
 	root      fyne.CanvasObject
+	frame     *fyne.Container // header, the page, the keyboard and the buttons
 	pageTitle *widget.Label
 	pages     []fyne.CanvasObject
 	body      *fyne.Container
 	entries   map[string]*widget.Entry
 	errs      map[string]*canvas.Text
 	summary   *widget.Label
-	kb        *fyne.Container
+	kb        *fyne.Container // the on-screen keyboard below the page (portrait)
+	kbSide    *fyne.Container // or beside it (landscape)
 	back      *widget.Button
 	next      *widget.Button
 	submitErr *canvas.Text
@@ -198,7 +200,9 @@ func (w *ProvisionWizard) build() {
 	tech.SizeName = fynetheme.SizeNameCaptionText
 	bottom := container.NewVBox(w.kb, bar, tech)
 	bg := canvas.NewRectangle(th.Color(fynetheme.ColorNameBackground, 0))
-	w.root = container.NewStack(bg, container.NewPadded(container.NewBorder(header, bottom, nil, nil, container.NewVScroll(container.NewPadded(w.body)))))
+	w.kbSide = container.NewVBox()
+	w.frame = container.NewBorder(header, bottom, nil, w.kbSide, container.NewVScroll(container.NewPadded(w.body)))
+	w.root = container.NewStack(bg, container.NewPadded(w.frame))
 }
 
 func (w *ProvisionWizard) buildField(name string, th fyne.Theme) fyne.CanvasObject {
@@ -222,9 +226,22 @@ func (w *ProvisionWizard) buildField(name string, th fyne.Theme) fyne.CanvasObje
 // openKeyboard shows the on-screen keyboard for one field below the form.
 func (w *ProvisionWizard) openKeyboard(name string) {
 	f, e := provFields[name], w.entries[name]
-	ed := w.opt.Keyboard.Editor(f.kind, e.Text, f.max, func(v string) { e.SetText(v) }, func() { w.kb.RemoveAll() })
-	w.kb.Objects = []fyne.CanvasObject{widget.NewLabel("正在输入：" + f.label), ed}
-	w.kb.Refresh()
+	ed := w.opt.Keyboard.Editor(f.kind, e.Text, f.max, func(v string) { e.SetText(v) }, w.closeKeyboard)
+	w.closeKeyboard()
+	at := w.kb
+	if sz := w.win.Canvas().Size(); sz.Width > sz.Height {
+		at = w.kbSide // a landscape page has no height to spare for a pad below it
+	}
+	at.Objects = []fyne.CanvasObject{widget.NewLabel("正在输入：" + f.label), ed}
+	at.Show()
+	w.frame.Refresh() // the keyboard takes its height from the page above it
+}
+
+func (w *ProvisionWizard) closeKeyboard() {
+	w.kb.RemoveAll()
+	w.kbSide.RemoveAll()
+	w.kbSide.Hide() // an empty side still takes the border's padding
+	w.frame.Refresh()
 }
 
 func (w *ProvisionWizard) buildProgress(th fyne.Theme) *fyne.Container {
@@ -238,7 +255,9 @@ func (w *ProvisionWizard) buildProgress(th fyne.Theme) *fyne.Container {
 	w.edit = widget.NewButton("返回修改", func() { w.show(0) })
 	w.retry = widget.NewButton("重新开通", func() { w.submit() })
 	w.retry.Importance = widget.HighImportance
-	return container.NewVBox(w.status, w.steps, w.reason, container.NewGridWithColumns(2, w.edit, w.retry))
+	// The outcome and what to do first, the steps below: a long list of
+	// checks in landscape must not push the buttons out of sight.
+	return container.NewVBox(w.status, w.reason, container.NewGridWithColumns(2, w.edit, w.retry), w.steps)
 }
 
 // show switches to page i (retained: the page objects are the same).
@@ -247,7 +266,7 @@ func (w *ProvisionWizard) show(i int) {
 		return
 	}
 	w.page = i
-	w.kb.RemoveAll()
+	w.closeKeyboard()
 	w.pageTitle.SetText(provPages[i].title)
 	w.body.Objects = []fyne.CanvasObject{w.pages[i]}
 	w.body.Refresh()
@@ -383,6 +402,7 @@ func (w *ProvisionWizard) submit() {
 	w.stepRows = map[string]*widget.Label{}
 	w.setStatus("已提交，等待开通服务……", kiotheme.Primary)
 	w.reason.SetText("")
+	w.reason.Hide()
 	w.edit.Hide()
 	w.retry.Hide()
 	w.show(provProgress)
@@ -460,6 +480,7 @@ func (w *ProvisionWizard) showResult(res provisioning.Result) bool {
 	case provisioning.StateFailed:
 		w.setStatus("开通未完成", kiotheme.Red)
 		w.reason.SetText(res.Reason + "\n请改正后点“重新开通”，或“返回修改”填写的信息。")
+		w.reason.Show()
 		if w.enrolled {
 			// The code is spent; the certificate stays on the terminal.
 			w.entries[provisioning.FieldCode].SetText("")

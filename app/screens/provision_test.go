@@ -10,8 +10,10 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/bianmin/kiosk/app/provisioning"
+	"github.com/bianmin/kiosk/app/widgets"
 )
 
 // fakeProvisioner is the request file in memory: the requests submitted, a
@@ -227,6 +229,54 @@ func TestProvisionWizardGoldens(t *testing.T) {
 				t.Errorf("%d restarts", p.restarts)
 			}
 			p.mu.Unlock()
+		})
+	}
+}
+
+// TestProvisionWizardKeyboard: the 键盘 button beside the division code
+// opens the numeric pad below the form; its keys type into the field, 确定
+// closes it (portrait and landscape goldens: testdata/provision/keyboard-*).
+func TestProvisionWizardKeyboard(t *testing.T) {
+	for _, size := range []fyne.Size{fyne.NewSize(1080, 1920), fyne.NewSize(1920, 1080)} {
+		name := fmt.Sprintf("%dx%d", int(size.Width), int(size.Height))
+		t.Run(name, func(t *testing.T) {
+			test.NewTempApp(t)
+			w := test.NewWindow(nil)
+			w.Resize(size)
+			wiz := ShowProvisionWizard(w, &fakeProvisioner{}, ProvisionOptions{Platform: "https://zwfw-kiosk.example.gov.cn",
+				Keyboard: TouchKeyboard{}})
+			w.Resize(size)
+			fill(wiz)
+			wiz.SetField(provisioning.FieldDivision, "")
+			tapButton(t, w, "下一步")
+			buttons := 0
+			walk(w.Content(), func(o fyne.CanvasObject) {
+				if b, ok := o.(*widget.Button); ok && b.Text == "键盘" {
+					buttons++
+					if buttons == 1 { // the division code's, the page's first field
+						test.Tap(b)
+					}
+				}
+			})
+			pad := find[*widgets.NumericPad](w.Content())
+			if pad == nil {
+				t.Fatal("键盘 opened no numeric pad")
+			}
+			for _, k := range "330106013201" {
+				test.Tap(pad.Key(string(k)))
+			}
+			if got := wiz.entries[provisioning.FieldDivision].Text; got != "330106013201" {
+				t.Fatalf("the pad typed %q", got)
+			}
+			assertGolden(t, "provision/keyboard-"+name+".png", capture(w))
+			test.Tap(pad.Key(widgets.LabelConfirm))
+			if find[*widgets.NumericPad](w.Content()) != nil {
+				t.Error("确定 left the pad open")
+			}
+			tapButton(t, w, "下一步")
+			if wiz.Page() != 2 {
+				t.Fatalf("page %d after typing the code on the pad", wiz.Page())
+			}
 		})
 	}
 }

@@ -50,7 +50,7 @@ func firstBoot(ctx context.Context, cfg config.Config, why error, log *slog.Logg
 		}
 	}}
 	opt := screens.ProvisionOptions{Platform: cfg.Platform.URL, Reason: "unprovisioned: " + why.Error(),
-		Keyboard: screens.TouchKeyboard{Wide: cfg.UI.Width > cfg.UI.Height}}
+		Keyboard: screens.TouchKeyboard{}} // beside the page in landscape: three columns
 	if ca := cfg.Platform.CAFile; ca != "" {
 		if _, err := os.Stat(ca); err == nil {
 			opt.CAFile = ca
