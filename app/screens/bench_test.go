@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	kiosk "github.com/bianmin/kiosk"
+	"github.com/bianmin/kiosk/app/memlimit"
 	"github.com/bianmin/kiosk/app/session"
 	"github.com/bianmin/kiosk/assets"
 )
@@ -110,6 +111,7 @@ func BenchmarkSessionsRSS(b *testing.B) {
 	// runtime/pprof). A test binary links it, and its profile buckets grew
 	// by 0.7 MB over 600 sessions here: not the product's memory.
 	runtime.MemProfileRate = 0
+	memlimit.Apply() // the shipped kiosk's soft memory limit (cmd/kiosk/memory.go)
 	sessions := 10000
 	if v := os.Getenv("KIOSK_SESSIONS"); v != "" {
 		sessions, _ = strconv.Atoi(v)
@@ -140,6 +142,8 @@ func BenchmarkSessionsRSS(b *testing.B) {
 	for j := 1; j < sessions; j++ {
 		visit()
 		switch {
+		case os.Getenv("KIOSK_RSS_EVERY") != "" && j%150 == 0:
+			fmt.Printf("rss-kb at%d %.0f\n", j, settle(10500*time.Millisecond))
 		case j == 1000:
 			fmt.Printf("rss-kb warm %.0f\n", settle(10500*time.Millisecond))
 		case j%25 == 0:

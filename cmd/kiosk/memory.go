@@ -5,8 +5,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bianmin/kiosk/app/memlimit"
 	"github.com/bianmin/kiosk/app/session"
 )
+
+// The shipped kiosk runs under the soft memory limit of package memlimit
+// (128 MiB of Go memory unless GOMEMLIMIT says otherwise), set before
+// anything else allocates much: the heap's peaks between collections stay
+// bounded, and with them the runtime metadata it never hands back.
+func init() { memlimit.Apply() }
 
 // trimDelay is how long the kiosk stays on the attract screen before it
 // hands its free memory back to the system.

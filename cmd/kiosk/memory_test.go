@@ -1,10 +1,13 @@
 package main
 
 import (
+	"os"
+	"runtime/debug"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/bianmin/kiosk/app/memlimit"
 	"github.com/bianmin/kiosk/app/session"
 )
 
@@ -59,5 +62,21 @@ func TestTrimOnAttract(t *testing.T) {
 	}
 	if rendered[len(rendered)-1] != session.ScreenForm || len(rendered) < 7 {
 		t.Fatalf("the hook already set saw %v", rendered)
+	}
+}
+
+// TestKioskRunsUnderTheMemoryLimit: the kiosk binary sets package
+// memlimit's soft limit at start (its init), unless GOMEMLIMIT is set.
+func TestKioskRunsUnderTheMemoryLimit(t *testing.T) {
+	if v := os.Getenv("GOMEMLIMIT"); v != "" {
+		// The operator's limit, as the runtime parsed it, must be kept.
+		t.Logf("GOMEMLIMIT=%s: limit %d", v, debug.SetMemoryLimit(-1))
+		if debug.SetMemoryLimit(-1) == memlimit.Soft && v != "128MiB" {
+			t.Fatalf("GOMEMLIMIT=%s overridden by memlimit.Soft", v)
+		}
+		return
+	}
+	if got := debug.SetMemoryLimit(-1); got != memlimit.Soft {
+		t.Fatalf("memory limit %d, want memlimit.Soft (%d)", got, memlimit.Soft)
 	}
 }
