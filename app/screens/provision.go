@@ -41,13 +41,21 @@ type Provisioner interface {
 
 // ProvisionOptions shape the wizard.
 type ProvisionOptions struct {
-	Keyboard KeyboardFactory // on-screen keyboards for the fields; nil: a USB keyboard types into the entries
-	Platform string          // the platform URL the installed image names (prefilled)
-	CAFile   string          // the platform CA file the image names, when it exists (prefilled)
-	Reason   string          // why the terminal counts as unprovisioned (technician line)
-	Poll     time.Duration   // how often Run reads the result while waiting; default 500 ms
-	NewID    func() string   // request IDs; default random
+	Keyboard KeyboardFactory  // on-screen keyboards for the fields; nil: a USB keyboard types into the entries
+	Platform string           // the platform URL the installed image names (prefilled)
+	CAFile   string           // the platform CA file the image names, when it exists (prefilled)
+	Reason   string           // why the terminal counts as unprovisioned (technician line)
+	Poll     time.Duration    // how often Run reads the result while waiting; default 500 ms
+	NewID    func() string    // request IDs; default random
+	Now      func() time.Time // default time.Now
+	// Silent is how long without any result before the wizard says the
+	// privileged unit is not answering; default 1 min.
+	Silent time.Duration
 }
+
+// ProvisionSilent is shown while the privileged unit has not answered a
+// request for ProvisionOptions.Silent.
+const ProvisionSilent = "开通服务没有响应：请检查 bianmin-kiosk-provision.path 是否已启用（systemctl status bianmin-kiosk-provision.path）"
 
 // Titles of the wizard's pages.
 const (
@@ -100,6 +108,7 @@ type ProvisionWizard struct {
 	mu        sync.Mutex
 	page      int
 	id        string // the request under way
+	sent      time.Time
 	req       provisioning.Request
 	enrolled  bool // a certificate was issued: the code is spent and no longer needed
 	restarted bool
@@ -140,6 +149,12 @@ func ShowProvisionWizard(win fyne.Window, p Provisioner, opt ProvisionOptions) *
 func NewProvisionWizard(win fyne.Window, p Provisioner, opt ProvisionOptions) *ProvisionWizard {
 	if opt.Poll <= 0 {
 		opt.Poll = 500 * time.Millisecond
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Silent <= 0 {
+		opt.Silent = time.Minute
 	}
 	if opt.NewID == nil {
 		opt.NewID = func() string {
@@ -396,7 +411,7 @@ func (w *ProvisionWizard) submit() {
 		return
 	}
 	w.mu.Lock()
-	w.id, w.req = r.ID, r
+	w.id, w.req, w.sent = r.ID, r, w.opt.Now()
 	w.mu.Unlock()
 	w.steps.RemoveAll()
 	w.stepRows = map[string]*widget.Label{}
@@ -422,13 +437,18 @@ func (w *ProvisionWizard) setStatus(s string, c color.Color) {
 // is under way). It reports whether the request has finished.
 func (w *ProvisionWizard) Poll(ctx context.Context) bool {
 	w.mu.Lock()
-	id := w.id
+	id, sent := w.id, w.sent
 	w.mu.Unlock()
 	if id == "" {
 		return true
 	}
 	res, err := w.p.Result(ctx, id)
 	if errors.Is(err, provisioning.ErrNoResult) {
+		if w.opt.Now().Sub(sent) >= w.opt.Silent {
+			fyne.DoAndWait(func() {
+				w.setStatus(ProvisionSilent, kiotheme.Red)
+			})
+		}
 		return false
 	}
 	done := false

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -278,5 +279,32 @@ func TestProvisionWizardKeyboard(t *testing.T) {
 				t.Fatalf("page %d after typing the code on the pad", wiz.Page())
 			}
 		})
+	}
+}
+
+// TestProvisionWizardSilentUnit: a request nobody answers (the path unit
+// not enabled) is not "waiting" forever: after Silent the wizard says which
+// unit to check. Kills: the silence never reported.
+func TestProvisionWizardSilentUnit(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewWindow(nil)
+	w.Resize(fyne.NewSize(1080, 1920))
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	wiz := ShowProvisionWizard(w, &fakeProvisioner{}, ProvisionOptions{Platform: "https://zwfw-kiosk.example.gov.cn",
+		Now: func() time.Time { return now }, Silent: time.Minute})
+	fill(wiz)
+	for _, b := range []string{"下一步", "下一步", "下一步", "开始开通"} {
+		tapButton(t, w, b)
+	}
+	wiz.Poll(context.Background())
+	if wiz.status.Text == ProvisionSilent {
+		t.Fatal("silent at once")
+	}
+	now = now.Add(61 * time.Second)
+	if wiz.Poll(context.Background()) {
+		t.Fatal("finished without a result")
+	}
+	if wiz.status.Text != ProvisionSilent {
+		t.Errorf("status %q after a minute without a result", wiz.status.Text)
 	}
 }
