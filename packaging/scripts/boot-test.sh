@@ -41,12 +41,12 @@ cleanup() {
     for _ in $(seq 1 30); do kill -0 "$npid" 2>/dev/null || break; sleep 1; done
     # A halt stuck on a hung unit: killing the container's PID 1 ends every
     # process of its PID namespace.
-    [ -n "$leader" ] && kill -KILL "$leader" 2>/dev/null
+    [ -n "$leader" ] && kill -KILL "$leader" 2>/dev/null || true
     for _ in $(seq 1 20); do kill -0 "$npid" 2>/dev/null || break; sleep 1; done
     kill -KILL "$npid" 2>/dev/null || true
     wait "$npid" 2>/dev/null || true
   fi
-  [ -n "$own_root" ] && rm -rf "$root"
+  if [ -n "$own_root" ]; then rm -rf "$root"; fi
   return 0
 }
 trap cleanup EXIT
