@@ -122,9 +122,23 @@ func TestReloadRestartsAnIdleKiosk(t *testing.T) {
 	if pid != cmd.Process.Pid {
 		t.Fatalf("pid file says %d, the kiosk is %d", pid, cmd.Process.Pid)
 	}
-	// What ExecReload runs.
-	if out, err := exec.Command("/bin/sh", "-c", `exec kill -HUP "$(cat "$1")"`, "sh", filepath.Join(run, pidFile)).CombinedOutput(); err != nil {
-		t.Fatalf("kill -HUP: %v %s", err, out)
+	// What the shipped unit's ExecReload runs, with this test's PID file.
+	unit, err := os.ReadFile("../../packaging/systemd/bianmin-kiosk.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reload string
+	for _, l := range strings.Split(string(unit), "\n") {
+		if v, ok := strings.CutPrefix(l, "ExecReload="); ok {
+			reload = v
+		}
+	}
+	if !strings.Contains(reload, "/run/bianmin-kiosk/"+pidFile) {
+		t.Fatalf("the unit's ExecReload %q does not read /run/bianmin-kiosk/%s", reload, pidFile)
+	}
+	reload = strings.ReplaceAll(reload, "/run/bianmin-kiosk/"+pidFile, filepath.Join(run, pidFile))
+	if out, err := exec.Command("/bin/sh", "-c", reload).CombinedOutput(); err != nil {
+		t.Fatalf("ExecReload %s: %v %s", reload, err, out)
 	}
 	select {
 	case <-exited:
