@@ -147,7 +147,7 @@ func TestAdminScreens(t *testing.T) {
 			tapButton(t, w, u.T("app.confirm"))
 			waitScreen(t, s, func(sn session.Snapshot) bool { return !sn.Busy && sn.AuthErr != nil })
 			if !waitShows(w, u.T("admin.wrong_pin")) {
-				fyne.DoAndWait(func() { u.Render(s.Snapshot()) })
+				u.renderLatest()
 			}
 			if !shows(w.Content(), u.T("admin.wrong_pin")) {
 				t.Fatal("a wrong PIN is not said")
@@ -166,7 +166,7 @@ func TestAdminScreens(t *testing.T) {
 				// The test driver may hold a render queued from the action's
 				// goroutine; render the session as it is (the live kiosk
 				// shows the results: checked under Xvfb).
-				fyne.DoAndWait(func() { u.Render(s.Snapshot()) })
+				u.renderLatest()
 			}
 			for _, want := range []string{"1.4.0", u.T("admin.queue_depth", 3, "5 小时"), done, u.T("admin.test_fail", "回执打印机", "纸将用尽")} {
 				if !shows(w.Content(), want) {

@@ -20,8 +20,29 @@ func (u *UI) changed(session.Snapshot) {
 	queuedRenders.Add(1)
 	fyne.Do(func() {
 		defer queuedRenders.Add(-1)
-		u.Render(u.sess.Snapshot())
+		u.renderLatest()
 	})
+}
+
+// renderLatest renders the session as it is now, one render at a time. On
+// the kiosk every render runs on the UI goroutine and this only renders;
+// Fyne's test driver runs fyne.Do inline on the calling goroutine, so there
+// a render from an action's goroutine can run beside one from a tap, and the
+// one that took the older snapshot could finish last and leave the screen
+// behind the session (the maintenance screen kept its facts from before a
+// self-test that had ended). A render asked for while one runs (beside it,
+// or from within it) is not lost: the running one renders again when done.
+func (u *UI) renderLatest() {
+	u.renderAgain.Store(true)
+	for u.renderAgain.Load() {
+		if !u.renderMu.TryLock() {
+			return // the render running now sees renderAgain and goes round again
+		}
+		for u.renderAgain.Swap(false) {
+			u.Render(u.sess.Snapshot())
+		}
+		u.renderMu.Unlock()
+	}
 }
 
 // queuedRenders counts the renders queued for the UI goroutine and not yet

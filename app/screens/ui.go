@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -75,8 +77,12 @@ type UI struct {
 
 	last    session.Snapshot
 	voiceOn bool
-	cur     *view
-	builds  int // screens built (tests: a tick must not build)
+	// renderMu and renderAgain keep renders one at a time and the last one
+	// of the session as it is (renderLatest).
+	renderMu    sync.Mutex
+	renderAgain atomic.Bool
+	cur         *view
+	builds      int // screens built (tests: a tick must not build)
 
 	// chrome kept across updates
 	status  *widget.Label
@@ -418,7 +424,7 @@ func (u *UI) Run(ctx context.Context) error {
 // UI goroutine.
 func (u *UI) RefreshStatus() {
 	if u.status != nil {
-		u.Render(u.last) // nothing is built: what depends on the status updates in place
+		u.renderLatest() // nothing is built: what depends on the status updates in place
 	}
 }
 
