@@ -68,7 +68,26 @@ func assertGolden(t *testing.T, name string, img image.Image) {
 // (renders arrive through fyne.Do, in order) and captures the window.
 func capture(w fyne.Window) image.Image {
 	fyne.DoAndWait(func() {})
+	if u, ok := testUIs.Load(w); ok {
+		u.(*UI).renderNow()
+	}
 	return w.Canvas().Capture()
+}
+
+// testUIs maps each test window to its UI (setupWith), so that capture can
+// render the session as it is before it takes the picture.
+var testUIs sync.Map
+
+// renderNow renders the session as it is, after any render running beside
+// it. Fyne's test driver runs fyne.Do inline on the goroutine that changed
+// the session (a submit's own goroutine…), so a test that waited for the
+// session's state could otherwise capture the window while that state's
+// render is still running (the done screen captured mid-submit).
+func (u *UI) renderNow() {
+	u.renderMu.Lock()
+	defer u.renderMu.Unlock()
+	u.renderAgain.Store(false)
+	u.Render(u.sess.Snapshot())
 }
 
 func sameImage(a, b image.Image) bool {
@@ -172,6 +191,7 @@ func setupWith(t testing.TB, elder bool, opt Options, size fyne.Size) (*session.
 	w := test.NewWindow(nil)
 	w.Resize(size)
 	u := New(w, s, opt)
+	testUIs.Store(w, u)
 	return s, u, w, st
 }
 
