@@ -473,7 +473,7 @@ func (w *ProvisionWizard) showResult(res provisioning.Result) bool {
 			w.stepRows[s.Name] = row
 			w.steps.Add(row)
 		}
-		mark := map[string]string{provisioning.StateRunning: "…", provisioning.StateOK: "✓", provisioning.StateFailed: "✗"}[s.State]
+		mark := map[string]string{provisioning.StateRunning: "…", provisioning.StateOK: "√", provisioning.StateFailed: "×"}[s.State]
 		text := mark + " " + s.Title
 		if s.Reason != "" {
 			text += "：" + s.Reason
