@@ -172,9 +172,6 @@ func NewProvisionWizard(win fyne.Window, p Provisioner, opt ProvisionOptions) *P
 	return w
 }
 
-// Content is the wizard's tree.
-func (w *ProvisionWizard) Content() fyne.CanvasObject { return w.root }
-
 func (w *ProvisionWizard) build() {
 	th := fyne.CurrentApp().Settings().Theme()
 	title := canvas.NewText(ProvisionTitle, kiotheme.Primary)
