@@ -43,6 +43,7 @@ import (
 	"github.com/bianmin/kiosk/devices/idcard"
 	"github.com/bianmin/kiosk/devices/idcard/findpoll"
 	"github.com/bianmin/kiosk/devices/idcard/sim"
+	"github.com/bianmin/kiosk/devices/serialport"
 )
 
 // TestMain doubles as the framework floor: with KIOSK_BENCH_FLOOR set the
@@ -57,7 +58,17 @@ func TestMain(m *testing.M) {
 		w.ShowAndRun()
 		return
 	}
-	os.Exit(m.Run())
+	// The in-process reader of the benchmarks locks its pseudo-terminal in
+	// a directory of this binary's own (see devices/serialport, Open): the
+	// default one is shared with every other process of the user.
+	dir, err := os.MkdirTemp("", "serial-locks-")
+	if err != nil {
+		panic(err)
+	}
+	serialport.SetLockDir(dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 const screenW, screenH = 1080, 1920

@@ -182,7 +182,7 @@ func run(ctx context.Context, cfg config.Config, term *terminal.Terminal, tr *i1
 		w.SetFullScreen(true)
 	}
 	ui := screens.New(w, term.Session, uiOptions(cfg, term, speaker))
-	trimOnAttract(&ui.OnRendered, trimDelay, nil) // free memory back to the system between residents
+	trimOnAttract(&ui.OnRendered, trimDelay, nil)             // free memory back to the system between residents
 	go ui.Run(ctx)                                            // the status line on screens where the session is silent
 	if err := startTestHooks(ctx, term, w, log); err != nil { // make e2e only
 		return err

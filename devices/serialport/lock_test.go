@@ -20,8 +20,9 @@ import (
 // with ErrBusy and a message saying so, without probing the device; after
 // Close the port opens again.
 func TestSecondOpenIsRefused(t *testing.T) {
+	prev := serialport.LockDir()
 	serialport.SetLockDir(t.TempDir())
-	t.Cleanup(func() { serialport.SetLockDir("") })
+	t.Cleanup(func() { serialport.SetLockDir(prev) })
 	path := echoDevice(t)
 	ctx := context.Background()
 	cfg := serialport.Config{Path: path, Baud: 9600, Probe: ask}
@@ -68,8 +69,9 @@ func TestSecondOpenIsRefused(t *testing.T) {
 // until that process exits, when the kernel drops its lock.
 func TestOtherProcessHoldsThePort(t *testing.T) {
 	dir := t.TempDir()
+	prev := serialport.LockDir()
 	serialport.SetLockDir(dir)
-	t.Cleanup(func() { serialport.SetLockDir("") })
+	t.Cleanup(func() { serialport.SetLockDir(prev) })
 	path := echoDevice(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHoldPort$")
 	cmd.Env = append(os.Environ(), "SERIALPORT_HOLD="+path, "SERIALPORT_LOCKDIR="+dir)
