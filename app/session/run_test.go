@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,8 +91,16 @@ func TestRunWakesForWhatIsDue(t *testing.T) {
 	s.SetDegraded(Degraded{ReaderMissing: true}) // once: no further report
 	waitFor(t, "the degraded mode shown", func() bool { return s.Snapshot().Degraded.ReaderMissing })
 
+	// The warning lasts WarnFor (40 ms): seen through the change callback,
+	// so a busy machine polling the snapshot late cannot miss it.
+	var warned atomic.Bool
+	s.OnChange(func(sn Snapshot) {
+		if sn.Warning {
+			warned.Store(true)
+		}
+	})
 	s.CardRead(card())
-	waitFor(t, "the idle warning", func() bool { return s.Snapshot().Warning })
+	waitFor(t, "the idle warning", warned.Load)
 	waitFor(t, "the session's end", func() bool { return s.Snapshot().Screen == ScreenEnd })
 	s.CardRemoved()
 	waitFor(t, "the attract screen", func() bool { return s.Snapshot().Screen == ScreenAttract })
