@@ -76,7 +76,11 @@ func TestDiskLowReachesResidentTechnicianAndPlatform(t *testing.T) {
 	setFree := func(n uint64) { mu.Lock(); free = n; mu.Unlock() }
 
 	waitFor(t, "the session in disk_low", 10*time.Second, func() bool { return term.Session.Snapshot().Degraded.DiskLow })
-	if n := rec.count("ERROR disk low: new applications refused alert=" + AlertDiskLow); n != 1 {
+	// The session and the technician's alert are told separately: wait for
+	// the alert too (it is counted again once the episode is over).
+	alert := "ERROR disk low: new applications refused alert=" + AlertDiskLow
+	waitFor(t, "the disk_low alert", 10*time.Second, func() bool { return rec.count(alert) > 0 })
+	if n := rec.count(alert); n != 1 {
 		t.Errorf("%d error records with alert=%s: %q", n, AlertDiskLow, rec.recs)
 	}
 	var body string
