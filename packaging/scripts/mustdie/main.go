@@ -72,7 +72,7 @@ var mutants = []mutant{
 		File: "sync/relay/relay.go",
 		Old:  "func confirm(a *kiosk.Application, res *api.CompleteResult) error {\n",
 		New:  "func confirm(a *kiosk.Application, res *api.CompleteResult) error {\n\tif a != nil {\n\t\treturn nil\n\t}\n",
-		Pkg:  "./sync/relay/", Test: "^(TestFaultScenarios|TestCaptivePortalNeverSubmits)$",
+		Pkg:  "./sync/relay/", Test: "^(TestConfirmChecksEveryReceiptField|TestFaultScenarios|TestCaptivePortalNeverSubmits)$",
 	},
 	{
 		Name: "emulator stores uploaded attachments plaintext (tusd's plain filestore)",
@@ -111,10 +111,10 @@ var mutants = []mutant{
 	},
 	{
 		Name: "replace the configuration before validating it",
-		File: "cmd/kioskctl/provision.go",
+		File: "cmd/internal/provision/provision.go",
 		Old:  "\tif validate != nil {\n\t\tif err := validate(name); err != nil {\n",
 		New:  "\tif validate != nil {\n\t\tos.Rename(name, path)\n\t\tif err := validate(path); err != nil {\n",
-		Pkg:  "./cmd/kioskctl/", Test: "^TestWriteConfigAtomic$",
+		Pkg:  "./cmd/internal/provision/", Test: "^TestWriteConfigAtomic$",
 	},
 	{
 		Name: "accept a technician QR code without checking its signature",
