@@ -69,7 +69,14 @@ func assertGolden(t *testing.T, name string, img image.Image) {
 func capture(w fyne.Window) image.Image {
 	fyne.DoAndWait(func() {})
 	if u, ok := testUIs.Load(w); ok {
-		u.(*UI).renderNow()
+		// Rendered and painted under the render lock: the test driver
+		// paints on this goroutine, and a render from a session goroutine
+		// beside the paint wrote Fyne's text caches concurrently.
+		ui := u.(*UI)
+		ui.renderMu.Lock()
+		defer ui.renderMu.Unlock()
+		ui.renderAgain.Store(false)
+		ui.Render(ui.sess.Snapshot())
 	}
 	return w.Canvas().Capture()
 }
@@ -78,17 +85,12 @@ func capture(w fyne.Window) image.Image {
 // render the session as it is before it takes the picture.
 var testUIs sync.Map
 
-// renderNow renders the session as it is, after any render running beside
-// it. Fyne's test driver runs fyne.Do inline on the goroutine that changed
+// capture renders the session as it is, after any render running beside
+// it: Fyne's test driver runs fyne.Do inline on the goroutine that changed
 // the session (a submit's own goroutine…), so a test that waited for the
 // session's state could otherwise capture the window while that state's
 // render is still running (the done screen captured mid-submit).
-func (u *UI) renderNow() {
-	u.renderMu.Lock()
-	defer u.renderMu.Unlock()
-	u.renderAgain.Store(false)
-	u.Render(u.sess.Snapshot())
-}
+
 
 func sameImage(a, b image.Image) bool {
 	if a.Bounds() != b.Bounds() {

@@ -424,7 +424,13 @@ func (u *UI) Run(ctx context.Context) error {
 // UI goroutine.
 func (u *UI) RefreshStatus() {
 	if u.status != nil {
-		u.renderLatest() // nothing is built: what depends on the status updates in place
+		// Rendered before it returns (after a render running beside it, in
+		// Fyne's test driver); nothing is built: what depends on the status
+		// updates in place.
+		u.renderMu.Lock()
+		defer u.renderMu.Unlock()
+		u.renderAgain.Store(false)
+		u.Render(u.sess.Snapshot())
 	}
 }
 
