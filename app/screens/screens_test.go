@@ -91,7 +91,6 @@ var testUIs sync.Map
 // session's state could otherwise capture the window while that state's
 // render is still running (the done screen captured mid-submit).
 
-
 func sameImage(a, b image.Image) bool {
 	if a.Bounds() != b.Bounds() {
 		return false
